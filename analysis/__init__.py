@@ -1,0 +1,1 @@
+"""The thinking side of the toolkit: pure computation on pandas and numpy data."""

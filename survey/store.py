@@ -1,0 +1,782 @@
+"""Every read and write of the toolkit's data.
+
+Write functions take keyword-only arguments and an explicit session; the caller owns the
+transaction (see :func:`survey.db.transaction`), so a response, an import or an assessment is
+written whole or not at all.
+
+Aggregates: a new response is stored with ``aggregated = false``; :func:`refresh_aggregates`
+folds pending responses into the summary tables under a lock on the assessment row, so the
+write path stays short and concurrent submitters never contend on shared counters. Bulk paths
+(imports, the demo) fold their responses in the same transaction. Withdrawing a response
+subtracts what it had contributed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from pydantic import BaseModel, Field
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from analysis.aggregates import Aggregates, AssessmentData, summarise_ratings
+from survey.catalog import (
+    Catalog,
+    ChannelSpec,
+    DimensionSpec,
+    FocusSpec,
+    GroupSpec,
+    Scale,
+    TopicSpec,
+)
+from survey.models import (
+    Assessment,
+    AssessmentStatus,
+    Channel,
+    Comment,
+    Dimension,
+    FocusArea,
+    GroupTally,
+    Rating,
+    RatingHistogram,
+    RatingMoment,
+    RatingTally,
+    Response,
+    StakeholderGroup,
+    Topic,
+    utcnow,
+)
+
+CHUNK = 5000
+
+
+class StoreError(ValueError):
+    """A request the store refuses; the message says what was expected."""
+
+
+class NotFound(StoreError):
+    pass
+
+
+class ValidationProblem(StoreError):
+    """Invalid response data. `problems` lists every problem found."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+# --- assessments -----------------------------------------------------------------------------
+
+
+def create_assessment(
+    *,
+    session: Session,
+    key: str,
+    year: int,
+    catalog: Catalog,
+    name: str | None = None,
+) -> Assessment:
+    """Create an assessment with its own copy of `catalog`."""
+    if not key or len(key) > 64 or not key.replace("-", "").replace("_", "").isalnum():
+        raise StoreError(f"assessment key '{key}' must be 1-64 letters, digits, '-' or '_'")
+    if session.scalar(select(Assessment.id).where(Assessment.key == key)) is not None:
+        raise StoreError(f"assessment '{key}' already exists")
+    assessment = Assessment(
+        key=key,
+        year=year,
+        name=name or f"Materiality assessment {year}",
+        scale_min=catalog.scale.min,
+        scale_max=catalog.scale.max,
+        scale_labels=catalog.scale.labels,
+    )
+    session.add(assessment)
+    session.flush()
+    aid = assessment.id
+    for d in catalog.dimensions:
+        session.add(
+            Dimension(
+                assessment_id=aid,
+                key=d.key,
+                name_en=d.name_en,
+                name_zh=d.name_zh,
+                question_en=d.question_en,
+                question_zh=d.question_zh,
+            )
+        )
+    topics = {}
+    for position, t in enumerate(catalog.topics):
+        topics[t.key] = Topic(
+            assessment_id=aid,
+            key=t.key,
+            position=position,
+            category=t.category,
+            name_en=t.name_en,
+            name_zh=t.name_zh,
+            description_en=t.description_en,
+            description_zh=t.description_zh,
+        )
+        session.add(topics[t.key])
+    groups = {}
+    for position, g in enumerate(catalog.groups):
+        groups[g.key] = StakeholderGroup(
+            assessment_id=aid,
+            key=g.key,
+            position=position,
+            kind=g.kind,
+            dimension_key=g.dimension,
+            default_weight=g.default_weight,
+            name_en=g.name_en,
+            name_zh=g.name_zh,
+        )
+        session.add(groups[g.key])
+    session.flush()
+    positions: dict[str, int] = {}
+    for c in catalog.channels:
+        positions[c.group] = positions.get(c.group, -1) + 1
+        session.add(
+            Channel(
+                assessment_id=aid,
+                group_id=groups[c.group].id,
+                position=positions[c.group],
+                name_en=c.name_en,
+                name_zh=c.name_zh,
+            )
+        )
+    for f in catalog.focus_areas:
+        session.add(
+            FocusArea(
+                assessment_id=aid,
+                group_id=groups[f.group].id,
+                label=f.label,
+                topic_id=topics[f.topic].id if f.topic else None,
+            )
+        )
+    session.flush()
+    return assessment
+
+
+def catalog_of(*, session: Session, assessment_key: str) -> Catalog:
+    """The catalog snapshot of an assessment, e.g. to start next year's from it."""
+    index = load_index(session=session, assessment_key=assessment_key)
+    a = index.assessment
+    aid = a.id
+    topics = session.scalars(select(Topic).where(Topic.assessment_id == aid).order_by(Topic.position)).all()
+    groups = session.scalars(
+        select(StakeholderGroup)
+        .where(StakeholderGroup.assessment_id == aid)
+        .order_by(StakeholderGroup.position)
+    ).all()
+    group_key = {g.id: g.key for g in groups}
+    topic_key = {t.id: t.key for t in topics}
+    channels = session.scalars(
+        select(Channel).where(Channel.assessment_id == aid).order_by(Channel.group_id, Channel.position)
+    ).all()
+    focus = session.scalars(
+        select(FocusArea).where(FocusArea.assessment_id == aid).order_by(FocusArea.id)
+    ).all()
+    dimensions = session.scalars(
+        select(Dimension).where(Dimension.assessment_id == aid).order_by(Dimension.id)
+    ).all()
+    return Catalog(
+        topics=[
+            TopicSpec(t.key, t.category, t.name_en, t.name_zh, t.description_en, t.description_zh)
+            for t in topics
+        ],
+        groups=[
+            GroupSpec(g.key, g.kind, g.dimension_key, g.default_weight, g.name_en, g.name_zh) for g in groups
+        ],
+        channels=[ChannelSpec(group_key[c.group_id], c.name_en, c.name_zh) for c in channels],
+        focus_areas=[
+            FocusSpec(group_key[f.group_id], f.label, topic_key.get(f.topic_id) if f.topic_id else None)
+            for f in focus
+        ],
+        dimensions=[
+            DimensionSpec(d.key, d.name_en, d.name_zh, d.question_en, d.question_zh) for d in dimensions
+        ],
+        scale=Scale(a.scale_min, a.scale_max, dict(a.scale_labels or {})),
+    )
+
+
+def list_assessments(*, session: Session) -> list[Assessment]:
+    return list(session.scalars(select(Assessment).order_by(Assessment.year, Assessment.key)))
+
+
+def get_assessment(*, session: Session, key: str) -> Assessment:
+    assessment = session.scalar(select(Assessment).where(Assessment.key == key))
+    if assessment is None:
+        known = ", ".join(a.key for a in list_assessments(session=session)) or "none yet"
+        raise NotFound(f"no assessment '{key}' (known: {known})")
+    return assessment
+
+
+def set_status(*, session: Session, key: str, status: AssessmentStatus | str) -> Assessment:
+    status = AssessmentStatus(status)
+    assessment = get_assessment(session=session, key=key)
+    assessment.status = status.value
+    assessment.revision += 1
+    session.add(assessment)
+    session.flush()
+    return assessment
+
+
+def previous_assessment(*, session: Session, key: str) -> Assessment | None:
+    """The latest assessment of an earlier year than `key`'s."""
+    current = get_assessment(session=session, key=key)
+    return session.scalar(
+        select(Assessment)
+        .where(Assessment.year < current.year)
+        .order_by(Assessment.year.desc(), Assessment.id.desc())
+        .limit(1)
+    )
+
+
+def data_version(*, session: Session, assessment_key: str) -> str:
+    """Changes whenever the assessment's data changes, in any process: a cache key."""
+    assessment = get_assessment(session=session, key=assessment_key)
+    count, highest = session.execute(
+        select(func.count(Response.id), func.max(Response.id)).where(Response.assessment_id == assessment.id)
+    ).one()
+    return f"{assessment.id}:{assessment.revision}:{count}:{highest or 0}"
+
+
+# --- the key -> id index of one assessment ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssessmentIndex:
+    """Ids of an assessment's catalog rows by key, loaded once per request."""
+
+    assessment: Assessment
+    topics: dict[str, int]
+    groups: dict[str, int]
+    group_dimension: dict[str, str]
+    dimensions: dict[str, int]
+    channels: dict[tuple[str, str], int]  # (group key, channel name) -> id
+
+
+def load_index(*, session: Session, assessment_key: str) -> AssessmentIndex:
+    assessment = get_assessment(session=session, key=assessment_key)
+    aid = assessment.id
+    topics = dict(session.execute(select(Topic.key, Topic.id).where(Topic.assessment_id == aid)).all())
+    group_rows = session.execute(
+        select(StakeholderGroup.key, StakeholderGroup.id, StakeholderGroup.dimension_key).where(
+            StakeholderGroup.assessment_id == aid
+        )
+    ).all()
+    dimensions = dict(
+        session.execute(select(Dimension.key, Dimension.id).where(Dimension.assessment_id == aid)).all()
+    )
+    group_key = {gid: key for key, gid, _ in group_rows}
+    channels = {
+        (group_key[gid], name): cid
+        for cid, gid, name in session.execute(
+            select(Channel.id, Channel.group_id, Channel.name_en).where(Channel.assessment_id == aid)
+        ).all()
+    }
+    return AssessmentIndex(
+        assessment=assessment,
+        topics=topics,
+        groups={key: gid for key, gid, _ in group_rows},
+        group_dimension={key: dim for key, _, dim in group_rows},
+        dimensions=dimensions,
+        channels=channels,
+    )
+
+
+# --- recording responses -------------------------------------------------------------------------
+
+
+class RatingIn(BaseModel):
+    topic: str = Field(max_length=64)
+    dimension: str | None = Field(default=None, max_length=64)  # default: the group's dimension
+    value: int | None = None  # None: "don't know"
+
+
+class ResponseIn(BaseModel):
+    group: str = Field(max_length=64)
+    channel: str | None = Field(default=None, max_length=200)
+    ratings: list[RatingIn]
+    comments: dict[str, str] = Field(default_factory=dict)  # topic key -> comment
+    suggestion: str | None = Field(default=None, max_length=4000)  # a topic we missed
+    source: str = Field(default="web", max_length=64)
+    source_response_id: str | None = Field(default=None, max_length=200)
+    invitation_id: int | None = None
+    via_open_link: bool = False
+    language: str | None = Field(default=None, max_length=8)
+    submitted_at: datetime | None = None
+
+
+def _resolve(
+    index: AssessmentIndex, response_in: ResponseIn
+) -> tuple[int, int | None, list[tuple[int, int, int | None]]]:
+    """Check a response against the assessment; return group id, channel id and rating rows."""
+    problems: list[str] = []
+    a = index.assessment
+    group_id = index.groups.get(response_in.group)
+    if group_id is None:
+        problems.append(f"group: unknown group '{response_in.group}'")
+    channel_id = None
+    if response_in.channel:
+        channel_id = index.channels.get((response_in.group, response_in.channel))
+        if channel_id is None and group_id is not None:
+            problems.append(
+                f"channel: '{response_in.channel}' is not a channel of group '{response_in.group}'"
+            )
+    rows: list[tuple[int, int, int | None]] = []
+    seen: set[tuple[int, int]] = set()
+    for rating in response_in.ratings:
+        dimension = rating.dimension or index.group_dimension.get(response_in.group, "importance")
+        topic_id = index.topics.get(rating.topic)
+        dimension_id = index.dimensions.get(dimension)
+        if topic_id is None:
+            problems.append(f"topic: unknown topic '{rating.topic}'")
+            continue
+        if dimension_id is None:
+            problems.append(f"dimension: unknown dimension '{dimension}'")
+            continue
+        if rating.value is not None and not a.scale_min <= rating.value <= a.scale_max:
+            problems.append(
+                f"{rating.topic}: value {rating.value} is outside the scale {a.scale_min}-{a.scale_max}"
+            )
+            continue
+        if (topic_id, dimension_id) in seen:
+            problems.append(f"{rating.topic}: rated twice on '{dimension}'")
+            continue
+        seen.add((topic_id, dimension_id))
+        rows.append((dimension_id, topic_id, rating.value))
+    for topic in response_in.comments:
+        if topic not in index.topics:
+            problems.append(f"comment: unknown topic '{topic}'")
+    if problems:
+        raise ValidationProblem(problems)
+    return group_id, channel_id, rows  # type: ignore[return-value]
+
+
+def record_response(*, session: Session, index: AssessmentIndex, response_in: ResponseIn) -> int:
+    """Store one response with its ratings and comments; returns the response id.
+
+    All of it lands in the caller's transaction. A second response for the same invitation
+    or the same (source, source response id) violates a unique constraint in the database.
+    """
+    group_id, channel_id, rows = _resolve(index, response_in)
+    response_id = session.execute(
+        insert(Response).returning(Response.id),
+        {
+            "assessment_id": index.assessment.id,
+            "group_id": group_id,
+            "channel_id": channel_id,
+            "invitation_id": response_in.invitation_id,
+            "via_open_link": response_in.via_open_link,
+            "source": response_in.source,
+            "source_response_id": response_in.source_response_id,
+            "language": response_in.language,
+            "submitted_at": response_in.submitted_at or utcnow(),
+            "aggregated": False,
+        },
+    ).scalar_one()
+    if rows:
+        session.execute(
+            insert(Rating),
+            [{"response_id": response_id, "dimension_id": d, "topic_id": t, "value": v} for d, t, v in rows],
+        )
+    texts = [
+        {"response_id": response_id, "topic_id": index.topics[topic], "text": text[:4000]}
+        for topic, text in response_in.comments.items()
+        if text and text.strip()
+    ]
+    if response_in.suggestion and response_in.suggestion.strip():
+        texts.append({"response_id": response_id, "topic_id": None, "text": response_in.suggestion[:4000]})
+    if texts:
+        session.execute(insert(Comment), texts)
+    return response_id
+
+
+# --- bulk writes (imports, demo) -----------------------------------------------------------------
+
+
+def record_responses_bulk(
+    *,
+    session: Session,
+    index: AssessmentIndex,
+    responses: pd.DataFrame,
+    ratings: pd.DataFrame,
+    source: str,
+) -> int:
+    """Store many responses at once and fold them into the aggregates; returns how many.
+
+    `responses`: one row per response with ``source_response_id, group`` and optionally
+    ``channel, submitted_at, language``. `ratings`: ``source_response_id, topic, dimension,
+    value`` (value NaN for "don't know"). Keys must already be validated against the index.
+    """
+    if responses.empty:
+        return 0
+    aid = index.assessment.id
+    _lock_assessment(session, aid)
+    now = utcnow()
+    channels = responses.get("channel")
+    submitted = responses.get("submitted_at")
+    languages = responses.get("language")
+    response_rows = []
+    for i, (rid, group) in enumerate(zip(responses["source_response_id"], responses["group"], strict=True)):
+        channel = channels.iloc[i] if channels is not None else None
+        when = submitted.iloc[i] if submitted is not None else None
+        response_rows.append(
+            {
+                "assessment_id": aid,
+                "group_id": index.groups[group],
+                "channel_id": index.channels.get((group, channel)) if isinstance(channel, str) else None,
+                "invitation_id": None,
+                "via_open_link": False,
+                "source": source,
+                "source_response_id": str(rid),
+                "language": languages.iloc[i] if languages is not None else None,
+                "submitted_at": when.to_pydatetime()
+                if isinstance(when, pd.Timestamp) and not pd.isna(when)
+                else now,
+                "aggregated": True,
+            }
+        )
+    ids: dict[str, int] = {}
+    for start in range(0, len(response_rows), CHUNK):
+        chunk = response_rows[start : start + CHUNK]
+        result = session.execute(
+            insert(Response).returning(
+                Response.id, Response.source_response_id, sort_by_parameter_order=True
+            ),
+            chunk,
+        )
+        ids.update({srid: rid for rid, srid in result.all()})
+    response_id = ratings["source_response_id"].astype(str).map(ids)
+    topic_id = ratings["topic"].map(index.topics)
+    dimension_id = ratings["dimension"].map(index.dimensions)
+    values = pd.to_numeric(ratings["value"], errors="raise")
+    frame = pd.DataFrame(
+        {"response_id": response_id, "dimension_id": dimension_id, "topic_id": topic_id, "value": values}
+    )
+    if frame[["response_id", "dimension_id", "topic_id"]].isna().any().any():
+        raise StoreError("ratings refer to responses, topics or dimensions that are not known")
+    _insert_ratings(session, frame)
+    group_id = (
+        ratings["source_response_id"]
+        .astype(str)
+        .map(
+            dict(
+                zip(
+                    responses["source_response_id"].astype(str),
+                    responses["group"].map(index.groups),
+                    strict=True,
+                )
+            )
+        )
+    )
+    _merge_aggregates(
+        session,
+        aid,
+        summarise_ratings(
+            pd.DataFrame(
+                {
+                    "respondent": frame["response_id"],
+                    "group": group_id,
+                    "dimension": frame["dimension_id"],
+                    "topic": frame["topic_id"],
+                    "value": frame["value"],
+                }
+            )
+        ),
+        sign=1,
+    )
+    return len(response_rows)
+
+
+def _insert_ratings(session: Session, frame: pd.DataFrame) -> None:
+    rows = list(
+        zip(
+            frame["response_id"].astype("int64").tolist(),
+            frame["dimension_id"].astype("int64").tolist(),
+            frame["topic_id"].astype("int64").tolist(),
+            [None if pd.isna(v) else int(v) for v in frame["value"].tolist()],
+            strict=True,
+        )
+    )
+    connection = session.connection()
+    dialect = connection.dialect.name
+    raw = connection.connection.driver_connection
+    if dialect == "postgresql":
+        with raw.cursor() as cursor:
+            with cursor.copy("COPY rating (response_id, dimension_id, topic_id, value) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    elif dialect == "sqlite":
+        raw.executemany(
+            "INSERT INTO rating (response_id, dimension_id, topic_id, value) VALUES (?, ?, ?, ?)", rows
+        )
+    else:  # pragma: no cover - other SQLAlchemy backends
+        session.execute(
+            insert(Rating),
+            [dict(zip(("response_id", "dimension_id", "topic_id", "value"), r, strict=True)) for r in rows],
+        )
+
+
+# --- aggregates ---------------------------------------------------------------------------------
+
+
+def _lock_assessment(session: Session, assessment_id: int) -> None:
+    """Serialise aggregate maintenance per assessment (a row lock on PostgreSQL; SQLite write
+    transactions are already exclusive)."""
+    session.execute(select(Assessment.id).where(Assessment.id == assessment_id).with_for_update())
+
+
+def _upsert(session: Session, table, rows: list[dict], keys: Sequence[str], additive: Sequence[str]) -> None:
+    if not rows:
+        return
+    dialect = session.connection().dialect.name
+    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for start in range(0, len(rows), CHUNK):
+        statement = insert_fn(table).values(rows[start : start + CHUNK])
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={name: getattr(table.c, name) + getattr(statement.excluded, name) for name in additive},
+        )
+        session.execute(statement)
+
+
+def _merge_aggregates(session: Session, assessment_id: int, aggregates: Aggregates, *, sign: int) -> None:
+    """Add (sign=1) or subtract (sign=-1) statistics keyed by group, dimension and topic ids."""
+
+    def records(frame: pd.DataFrame, rename: dict[str, str], additive: Iterable[str]) -> list[dict]:
+        out = frame.rename(columns=rename).copy()
+        for name in additive:
+            out[name] = out[name] * sign
+        out["assessment_id"] = assessment_id
+        return [
+            {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+            for row in out.to_dict("records")
+        ]
+
+    ids = {"group": "group_id", "dimension": "dimension_id", "topic": "topic_id"}
+    key = ["assessment_id", "group_id", "dimension_id"]
+    _upsert(
+        session,
+        RatingHistogram.__table__,
+        records(aggregates.histogram, ids, ["n"]),
+        key + ["topic_id", "value"],
+        ["n"],
+    )
+    _upsert(
+        session,
+        RatingMoment.__table__,
+        records(aggregates.moments, ids, ["n", "sum_a", "sum_b", "sum_ab"]),
+        key + ["topic_a", "topic_b"],
+        ["n", "sum_a", "sum_b", "sum_ab"],
+    )
+    _upsert(
+        session,
+        RatingTally.__table__,
+        records(aggregates.dont_know, ids, ["n_dont_know"]),
+        key + ["topic_id"],
+        ["n_dont_know"],
+    )
+    _upsert(
+        session,
+        GroupTally.__table__,
+        records(aggregates.respondents, ids, ["n_respondents"]),
+        key,
+        ["n_respondents"],
+    )
+    if sign < 0:
+        for table, column in (
+            (RatingHistogram, RatingHistogram.n),
+            (RatingMoment, RatingMoment.n),
+            (RatingTally, RatingTally.n_dont_know),
+            (GroupTally, GroupTally.n_respondents),
+        ):
+            session.execute(delete(table).where(table.assessment_id == assessment_id, column <= 0))
+
+
+def _ratings_of(session: Session, response_filter) -> pd.DataFrame:
+    rows = session.execute(
+        select(Response.id, Response.group_id, Rating.dimension_id, Rating.topic_id, Rating.value)
+        .join(Rating, Rating.response_id == Response.id)
+        .where(response_filter)
+    ).all()
+    return pd.DataFrame(rows, columns=["respondent", "group", "dimension", "topic", "value"]).astype(
+        {"value": "float64"}
+    )
+
+
+def refresh_aggregates(*, session: Session, assessment_id: int) -> int:
+    """Fold responses not yet aggregated into the summary tables; returns how many."""
+    _lock_assessment(session, assessment_id)
+    pending = list(
+        session.scalars(
+            select(Response.id).where(Response.assessment_id == assessment_id, Response.aggregated.is_(False))
+        )
+    )
+    if not pending:
+        return 0
+    for start in range(0, len(pending), CHUNK):
+        chunk = pending[start : start + CHUNK]
+        ratings = _ratings_of(session, Response.id.in_(chunk))
+        _merge_aggregates(session, assessment_id, summarise_ratings(ratings), sign=1)
+        session.execute(update(Response).where(Response.id.in_(chunk)).values(aggregated=True))
+    return len(pending)
+
+
+def withdraw_response(*, session: Session, response_id: int) -> None:
+    """Delete a response; it then counts nowhere."""
+    response = session.get(Response, response_id)
+    if response is None:
+        raise NotFound(f"no response with id {response_id}")
+    _lock_assessment(session, response.assessment_id)
+    session.refresh(response)
+    if response.aggregated:
+        ratings = _ratings_of(session, Response.id == response_id)
+        _merge_aggregates(session, response.assessment_id, summarise_ratings(ratings), sign=-1)
+    session.execute(delete(Comment).where(Comment.response_id == response_id))
+    session.execute(delete(Rating).where(Rating.response_id == response_id))
+    session.execute(delete(Response).where(Response.id == response_id))
+    session.execute(
+        update(Assessment)
+        .where(Assessment.id == response.assessment_id)
+        .values(revision=Assessment.revision + 1)
+    )
+
+
+# --- reading for the analysis ------------------------------------------------------------------
+
+
+def load_assessment_data(*, session: Session, assessment_key: str) -> AssessmentData:
+    """The assessment's catalog and aggregates as plain frames, keyed by catalog keys.
+
+    Call within a write transaction: pending responses are folded in first.
+    """
+    assessment = get_assessment(session=session, key=assessment_key)
+    aid = assessment.id
+    refresh_aggregates(session=session, assessment_id=aid)
+
+    topic_rows = session.scalars(
+        select(Topic).where(Topic.assessment_id == aid).order_by(Topic.position)
+    ).all()
+    group_rows = session.scalars(
+        select(StakeholderGroup)
+        .where(StakeholderGroup.assessment_id == aid)
+        .order_by(StakeholderGroup.position)
+    ).all()
+    dimension_rows = session.scalars(select(Dimension).where(Dimension.assessment_id == aid)).all()
+    topic_key = {t.id: t.key for t in topic_rows}
+    group_key = {g.id: g.key for g in group_rows}
+    dimension_key = {d.id: d.key for d in dimension_rows}
+    channel_rows = session.scalars(
+        select(Channel).where(Channel.assessment_id == aid).order_by(Channel.group_id, Channel.position)
+    ).all()
+    channel_name = {c.id: c.name_en for c in channel_rows}
+
+    topics = pd.DataFrame(
+        {
+            "topic": [t.key for t in topic_rows],
+            "name": [t.name_en for t in topic_rows],
+            "name_zh": [t.name_zh for t in topic_rows],
+            "category": [t.category for t in topic_rows],
+            "description": [t.description_en for t in topic_rows],
+        }
+    )
+    groups = pd.DataFrame(
+        {
+            "group": [g.key for g in group_rows],
+            "name": [g.name_en for g in group_rows],
+            "name_zh": [g.name_zh for g in group_rows],
+            "kind": [g.kind for g in group_rows],
+            "dimension": [g.dimension_key for g in group_rows],
+            "default_weight": [g.default_weight for g in group_rows],
+        }
+    )
+    channels = pd.DataFrame(
+        {
+            "group": [group_key[c.group_id] for c in channel_rows],
+            "channel": [c.name_en for c in channel_rows],
+            "channel_zh": [c.name_zh for c in channel_rows],
+        }
+    )
+    focus_rows = session.scalars(
+        select(FocusArea).where(FocusArea.assessment_id == aid).order_by(FocusArea.id)
+    ).all()
+    focus_areas = pd.DataFrame(
+        {
+            "group": [group_key[f.group_id] for f in focus_rows],
+            "label": [f.label for f in focus_rows],
+            "topic": [topic_key.get(f.topic_id) if f.topic_id else None for f in focus_rows],
+        }
+    )
+    response_counts = session.execute(
+        select(Response.group_id, Response.channel_id, Response.source, func.count())
+        .where(Response.assessment_id == aid)
+        .group_by(Response.group_id, Response.channel_id, Response.source)
+    ).all()
+    responses = pd.DataFrame(
+        [(group_key[g], channel_name.get(c), s, n) for g, c, s, n in response_counts],
+        columns=["group", "channel", "source", "n_responses"],
+    )
+
+    def frame(table, columns: list[str], rename: dict[str, dict[int, str]]) -> pd.DataFrame:
+        rows = session.execute(
+            select(*[getattr(table, c) for c in columns]).where(table.assessment_id == aid)
+        ).all()
+        out = pd.DataFrame(rows, columns=columns)
+        for column, mapping in rename.items():
+            out[column] = out[column].map(mapping)
+        return out.rename(columns={"group_id": "group", "dimension_id": "dimension", "topic_id": "topic"})
+
+    keys = {"group_id": group_key, "dimension_id": dimension_key}
+    aggregates = Aggregates(
+        histogram=frame(
+            RatingHistogram,
+            ["group_id", "dimension_id", "topic_id", "value", "n"],
+            keys | {"topic_id": topic_key},
+        ),
+        moments=frame(
+            RatingMoment,
+            ["group_id", "dimension_id", "topic_a", "topic_b", "n", "sum_a", "sum_b", "sum_ab"],
+            keys | {"topic_a": topic_key, "topic_b": topic_key},
+        ),
+        dont_know=frame(
+            RatingTally,
+            ["group_id", "dimension_id", "topic_id", "n_dont_know"],
+            keys | {"topic_id": topic_key},
+        ),
+        respondents=frame(GroupTally, ["group_id", "dimension_id", "n_respondents"], keys),
+    )
+    return AssessmentData(
+        key=assessment.key,
+        year=assessment.year,
+        name=assessment.name,
+        scale_min=assessment.scale_min,
+        scale_max=assessment.scale_max,
+        scale_labels=dict(assessment.scale_labels or {}),
+        topics=topics,
+        groups=groups,
+        channels=channels,
+        focus_areas=focus_areas,
+        responses=responses,
+        aggregates=aggregates,
+    )
+
+
+def ratings_frame(*, session: Session, assessment_key: str) -> pd.DataFrame:
+    """Every rating of an assessment, keyed by catalog keys (for exports and integrity checks).
+
+    Columns: respondent (response id), group, dimension, topic, value (NaN: don't know).
+    """
+    assessment = get_assessment(session=session, key=assessment_key)
+    ratings = _ratings_of(session, Response.assessment_id == assessment.id)
+    index = load_index(session=session, assessment_key=assessment_key)
+    invert = lambda mapping: {v: k for k, v in mapping.items()}  # noqa: E731
+    return ratings.assign(
+        group=ratings["group"].map(invert(index.groups)),
+        dimension=ratings["dimension"].map(invert(index.dimensions)),
+        topic=ratings["topic"].map(invert(index.topics)),
+    )
