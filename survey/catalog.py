@@ -126,7 +126,8 @@ class _Reader:
         header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
         aliases = aliases or {}
         header = [aliases.get(name, name) for name in header]
-        missing = [name for name in required if name not in header]
+        shown = {target: alias for alias, target in aliases.items()}
+        missing = [shown.get(name, name) for name in required if name not in header]
         if not header:
             self.error(1, None, f"empty file; expected a header with {', '.join(required)}")
             return []
