@@ -121,6 +121,55 @@ def list_command(db: DbOption = None) -> None:
             typer.echo(f"{a.key}\t{a.year}\t{a.status}\t{a.name}")
 
 
+@app.command()
+@reports_errors
+def run(
+    assessment: AssessmentOption,
+    out: Annotated[str, typer.Option("--out", "-o", help="Directory for the result files.")],
+    method: Annotated[
+        str | None,
+        typer.Option(help="YAML method file (default: the assessment's stored method, else the defaults)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Analyse an assessment: scores with intervals, tiers with p_tier, agreement, changes, method."""
+    # imported here so that the other commands start without the numerical stack
+    from pathlib import Path
+
+    from analysis.method import MethodError, load_method_file, method_from_dict
+    from analysis.pipeline import RUN_FILES, analyse, write_run_files
+    from survey.store import current_method, load_assessment_data, previous_assessment
+
+    config = load_method_file(method) if method else None
+    source = {"kind": "file", "file": Path(method).name} if method else {"kind": "defaults"}
+    engine = open_engine(db)
+    with transaction(engine) as session:
+        data = load_assessment_data(session=session, assessment_key=assessment)
+        earlier = previous_assessment(session=session, key=assessment)
+        previous = load_assessment_data(session=session, assessment_key=earlier.key) if earlier else None
+        if config is None:
+            stored = current_method(session=session, assessment_key=assessment)
+            if stored is not None:
+                label = f"stored method of assessment '{assessment}'"
+                config = method_from_dict(stored, source=label, record=True)
+                source = {"kind": "stored"}
+    try:
+        result = analyse(data, config, previous, source=source)
+    except MethodError as exc:
+        where = method or ("stored method" if source["kind"] == "stored" else "method")
+        raise MethodError([f"{where}: {problem}" for problem in exc.problems]) from None
+    write_run_files(result, out)
+    tiers = result.topics["tier"].value_counts()
+    summary = ", ".join(f"{tiers[name]} {name}" for name in ["high", "material", "low"] if name in tiers)
+    unstable = result.topics.loc[result.topics["p_tier"] < 0.8, "topic"].tolist()
+    typer.echo(f"Assessment '{assessment}': {summary}.")
+    if unstable:
+        typer.echo(f"Tier uncertain (p_tier < 0.8): {', '.join(unstable)}.")
+    if previous is not None:
+        typer.echo(f"Compared with assessment '{previous.key}'.")
+    typer.echo(f"Wrote {', '.join(RUN_FILES)} to {out}.")
+
+
 def main() -> None:
     app()
 

@@ -41,6 +41,7 @@ from survey.models import (
     Dimension,
     FocusArea,
     GroupTally,
+    MethodRecord,
     Rating,
     RatingHistogram,
     RatingMoment,
@@ -780,3 +781,41 @@ def ratings_frame(*, session: Session, assessment_key: str) -> pd.DataFrame:
         dimension=ratings["dimension"].map(invert(index.dimensions)),
         topic=ratings["topic"].map(invert(index.topics)),
     )
+
+
+# --- analysis methods ---------------------------------------------------------------------------
+
+
+def save_method(
+    *, session: Session, assessment_key: str, config: dict, author: str, reason: str
+) -> MethodRecord:
+    """Record the analysis method now in force for an assessment: who chose it, and why.
+
+    Earlier records are kept as the method's history; the assessment's revision is bumped so
+    cached results are recomputed.
+    """
+    assessment = get_assessment(session=session, key=assessment_key)
+    if not author or not author.strip():
+        raise StoreError("author: say who chose this method")
+    if len(author) > 200 or len(reason) > 2000:
+        raise StoreError("author may have 200 characters and reason 2000")
+    record = MethodRecord(
+        assessment_id=assessment.id, author=author.strip(), reason=reason, config=dict(config)
+    )
+    session.add(record)
+    assessment.revision += 1
+    session.add(assessment)
+    session.flush()
+    return record
+
+
+def current_method(*, session: Session, assessment_key: str) -> dict | None:
+    """The configuration of the assessment's latest method record (None: use the defaults)."""
+    assessment = get_assessment(session=session, key=assessment_key)
+    record = session.scalar(
+        select(MethodRecord)
+        .where(MethodRecord.assessment_id == assessment.id)
+        .order_by(MethodRecord.created_at.desc(), MethodRecord.id.desc())
+        .limit(1)
+    )
+    return dict(record.config) if record is not None else None

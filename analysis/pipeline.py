@@ -1,0 +1,512 @@
+"""From an assessment's aggregates to the materiality result, and the files of a run.
+
+:func:`analyse` computes both axes with their intervals, the tiers with their stability, the
+per-group view with privacy suppression and minority flags, agreement statistics and the
+changes against the previous assessment, and records the method with a fingerprint of the
+input. :func:`write_run_files` writes ``topics.csv``, ``groups.csv``, ``agreement.json``,
+``changes.csv`` and ``method.json``; the same data and method give byte-identical files
+(fixed float format, sort orders and key order; no timestamps).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from analysis.aggregates import AssessmentData
+from analysis.agreement import group_correlations, kendall_w, krippendorff_alpha, value_counts_from_histogram
+from analysis.changes import CHANGE_COLUMNS, year_over_year
+from analysis.method import MethodConfig
+from analysis.scores import (
+    BUSINESS_DIMENSION,
+    STAKEHOLDER_DIMENSION,
+    AxisScores,
+    GroupStatistics,
+    axis_scores,
+    group_statistics,
+    nominal_weights,
+)
+from analysis.textsafety import neutralise_frame
+from analysis.tiers import MaterialityTiers
+from survey import __version__ as TOOLKIT_VERSION  # noqa: N812 - a constant
+
+TOPIC_COLUMNS = [
+    "topic",
+    "name",
+    "category",
+    "stakeholder_importance",
+    "stakeholder_low",
+    "stakeholder_high",
+    "business_significance",
+    "business_low",
+    "business_high",
+    "top_box",
+    "combined_score",
+    "tier",
+    "p_tier",
+    "rank",
+    "n_respondents",
+    "n_business",
+]
+GROUP_COLUMNS = [
+    "group",
+    "group_name",
+    "dimension",
+    "topic",
+    "mean",
+    "n",
+    "suppressed",
+    "minority",
+    "minority_gap",
+    "weight",
+    "n_dont_know",
+]
+COMBINED_SCORE = "(stakeholder_importance + business_significance) / 2"
+RUN_FILES = ("topics.csv", "groups.csv", "agreement.json", "changes.csv", "method.json")
+FLOAT_FORMAT = "%.6f"
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    data: AssessmentData
+    topics: pd.DataFrame  # one row per topic, rank order
+    groups: pd.DataFrame  # group x topic, long format
+    agreement: dict
+    changes: pd.DataFrame
+    method: dict
+    thresholds: list[float]
+    previous: AnalysisResult | None = None
+
+
+def analyse(
+    data: AssessmentData,
+    method: MethodConfig | None = None,
+    previous: AssessmentData | None = None,
+    *,
+    source: dict | None = None,
+    strict: bool = True,
+) -> AnalysisResult:
+    """The materiality result of `data` under `method` (defaults when None).
+
+    `previous` is last year's assessment; it is analysed with the same method so that the
+    changes compare like with like. `source` says where the method came from (recorded).
+    `strict=False` tolerates explicit weights that do not fit the groups (used for `previous`).
+    """
+    method = method or MethodConfig()
+    stats = group_statistics(data.aggregates, scale_min=data.scale_min, scale_max=data.scale_max)
+    topic_keys = sorted(data.topics["topic"])
+    weights = {
+        dimension: nominal_weights(data.groups, dimension, method, strict=strict)
+        for dimension in (STAKEHOLDER_DIMENSION, BUSINESS_DIMENSION)
+    }
+    axes = {
+        dimension: axis_scores(
+            _members(data, stats, dimension),
+            topic_keys,
+            weights[dimension],
+            resamples=method.resamples,
+            seed=method.seed,
+            level=method.interval_level,
+            scale_min=data.scale_min,
+            scale_max=data.scale_max,
+            top_box_points=method.top_box_points,
+        )
+        for dimension in (STAKEHOLDER_DIMENSION, BUSINESS_DIMENSION)
+    }
+    stakeholder, business = axes[STAKEHOLDER_DIMENSION], axes[BUSINESS_DIMENSION]
+    topics, thresholds = _topic_table(data, topic_keys, stakeholder, business, method)
+    groups = _group_table(data, stats, axes, topics, method)
+    agreement = _agreement(data, stats, stakeholder, method)
+
+    previous_result = None
+    if previous is not None:
+        previous_result = analyse(previous, method, None, strict=False)
+    changes = year_over_year(topics, previous_result.topics if previous_result else None)
+    record = method_record(
+        data,
+        method,
+        stakeholder_weights=_percent(
+            weights[STAKEHOLDER_DIMENSION], stakeholder, data, STAKEHOLDER_DIMENSION
+        ),
+        business_weights=_percent(weights[BUSINESS_DIMENSION], business, data, BUSINESS_DIMENSION),
+        previous=previous_result,
+        source=source,
+    )
+    return AnalysisResult(
+        data=data,
+        topics=topics,
+        groups=groups,
+        agreement=agreement,
+        changes=changes,
+        method=record,
+        thresholds=thresholds,
+        previous=previous_result,
+    )
+
+
+def _members(data: AssessmentData, stats: dict, dimension: str) -> list[GroupStatistics]:
+    """Statistics of the groups that rate on `dimension`, on that dimension."""
+    groups = data.groups.loc[data.groups["dimension"] == dimension, "group"]
+    return [stats[(g, dimension)] for g in groups if (g, dimension) in stats]
+
+
+def _percent(
+    nominal: dict | None, axis: AxisScores, data: AssessmentData, dimension: str
+) -> dict[str, float]:
+    """Nominal group weights in percent; for "respondents" each group's share of respondents."""
+    if nominal is not None:
+        return dict(sorted(nominal.items()))
+    members = list(data.groups.loc[data.groups["dimension"] == dimension, "group"])
+    respondents = data.aggregates.respondents
+    counts = {
+        g: float(n)
+        for g, d, n in respondents[["group", "dimension", "n_respondents"]].itertuples(index=False)
+        if d == dimension and g in members
+    }
+    total = sum(counts.values())
+    return {g: (100.0 * counts.get(g, 0.0) / total if total else 0.0) for g in sorted(members)}
+
+
+def _topic_table(
+    data: AssessmentData,
+    topic_keys: list[str],
+    stakeholder: AxisScores,
+    business: AxisScores,
+    method: MethodConfig,
+) -> tuple[pd.DataFrame, list[float]]:
+    combined = (stakeholder.estimate + business.estimate) / 2.0
+    scored = ~np.isnan(combined)
+    tier = np.full(len(topic_keys), None, dtype=object)
+    p_tier = np.full(len(topic_keys), np.nan)
+    thresholds: list[float] = []
+    config = method.tiering
+    if scored.sum() >= config.n_tiers:
+        estimator = MaterialityTiers(
+            method=config.method,
+            n_tiers=config.n_tiers,
+            thresholds=config.thresholds,
+            quantiles=config.quantiles,
+            n_init=config.n_init,
+            covariance_type=config.covariance_type,
+            random_state=method.seed,
+        )
+        coordinates = np.column_stack([business.estimate[scored], stakeholder.estimate[scored]])
+        estimator.fit(coordinates)
+        draws = np.stack([business.draws[:, scored], stakeholder.draws[:, scored]], axis=2)
+        refitted = estimator.refit_labels(draws)
+        tier[scored] = estimator.tiers_
+        p_tier[scored] = (refitted == estimator.labels_[None, :]).mean(axis=0)
+        thresholds = list(estimator.thresholds_)
+    catalog = data.topics.set_index("topic")
+    frame = pd.DataFrame(
+        {
+            "topic": topic_keys,
+            "name": [catalog.at[t, "name"] for t in topic_keys],
+            "category": [catalog.at[t, "category"] for t in topic_keys],
+            "stakeholder_importance": stakeholder.estimate,
+            "stakeholder_low": stakeholder.low,
+            "stakeholder_high": stakeholder.high,
+            "business_significance": business.estimate,
+            "business_low": business.low,
+            "business_high": business.high,
+            "top_box": stakeholder.top_box,
+            "combined_score": combined,
+            "tier": pd.Series(tier, dtype=object),
+            "p_tier": p_tier,
+            "n_respondents": stakeholder.n.astype(np.int64),
+            "n_business": business.n.astype(np.int64),
+        }
+    )
+    frame = frame.assign(
+        _unscored=~scored,
+        _combined=-np.nan_to_num(combined, nan=0.0),
+        _stakeholder=-np.nan_to_num(stakeholder.estimate, nan=-np.inf),
+    ).sort_values(["_unscored", "_combined", "_stakeholder", "topic"], kind="stable")
+    frame = frame.drop(columns=["_unscored", "_combined", "_stakeholder"]).reset_index(drop=True)
+    frame["rank"] = np.arange(1, len(frame) + 1, dtype=np.int64)
+    return frame[TOPIC_COLUMNS], thresholds
+
+
+def _group_table(
+    data: AssessmentData,
+    stats: dict,
+    axes: dict[str, AxisScores],
+    topics: pd.DataFrame,
+    method: MethodConfig,
+) -> pd.DataFrame:
+    """Every group's mean per topic; figures from fewer than min_group_size are withheld.
+
+    A group holds a minority view of a topic when its mean lies at least `minority_gap`
+    above the overall score and the lower end of the group mean's interval (normal, at the
+    method's level) is still above it: the view that averaging hides.
+    """
+    z = float(norm.ppf((1.0 + method.interval_level) / 2.0))
+    overall = {
+        STAKEHOLDER_DIMENSION: topics.set_index("topic")["stakeholder_importance"],
+        BUSINESS_DIMENSION: topics.set_index("topic")["business_significance"],
+    }
+    topic_order = list(topics["topic"])
+    rows = []
+    for group, name, dimension in data.groups[["group", "name", "dimension"]].itertuples(index=False):
+        s: GroupStatistics | None = stats.get((group, dimension))
+        axis = axes.get(dimension)
+        reference = overall[dimension] if dimension in overall else pd.Series(dtype=float)
+        position = {t: i for i, t in enumerate(s.topics)} if s is not None else {}
+        se = s.standard_error() if s is not None else np.array([])
+        weights: dict[str, float] = {}
+        if axis is not None and group in axis.groups:
+            g = axis.groups.index(group)
+            weights = {t: 100.0 * float(axis.weights[g, j]) for j, t in enumerate(axis.topics)}
+        for topic in topic_order:
+            i = position.get(topic)
+            n, mean, dont_know, low = 0, math.nan, 0, math.nan
+            if s is not None and i is not None:
+                n, mean, dont_know = int(s.n[i]), float(s.mean[i]), int(s.n_dont_know[i])
+                low = mean - z * float(se[i])
+            suppressed = n < method.min_group_size
+            overall_score = float(reference.get(topic, math.nan))
+            gap = math.nan if suppressed else mean - overall_score
+            minority = bool(math.isfinite(gap) and gap >= method.minority_gap and low > overall_score)
+            rows.append(
+                (
+                    group,
+                    name,
+                    dimension,
+                    topic,
+                    math.nan if suppressed else mean,
+                    n,
+                    suppressed,
+                    minority,
+                    gap,
+                    weights.get(topic, 0.0),
+                    dont_know,
+                )
+            )
+    frame = pd.DataFrame(rows, columns=GROUP_COLUMNS)
+    return frame.astype({"n": np.int64, "n_dont_know": np.int64, "suppressed": bool, "minority": bool})
+
+
+def _agreement(
+    data: AssessmentData, stats: dict, stakeholder: AxisScores, method: MethodConfig
+) -> dict[str, Any]:
+    """Kendall's W and Spearman's rho over groups large enough to report; alpha over respondents.
+
+    Only groups included in the stakeholder score take part; per-topic group means from fewer
+    than min_group_size respondents are left out, as are groups with fewer respondents.
+    """
+    reportable = []
+    means = {}
+    for group in data.groups.loc[data.groups["dimension"] == STAKEHOLDER_DIMENSION, "group"]:
+        s = stats.get((group, STAKEHOLDER_DIMENSION))
+        if s is None or group not in stakeholder.groups:
+            continue
+        if s.n_respondents < method.min_group_size:
+            continue
+        reportable.append(group)
+        means[group] = pd.Series(np.where(s.n >= method.min_group_size, s.mean, np.nan), index=list(s.topics))
+    table = pd.DataFrame(means).T.reindex(index=reportable, columns=list(stakeholder.topics))
+    histogram = data.aggregates.histogram
+    included = histogram[
+        (histogram["dimension"] == STAKEHOLDER_DIMENSION) & histogram["group"].isin(list(stakeholder.groups))
+    ]
+    counts = value_counts_from_histogram(included, data.scale_min, data.scale_max)
+    excluded = sorted(set(stakeholder.groups) - set(reportable))
+    complete = table.dropna(axis=1, how="any")
+    return {
+        "kendall_w": kendall_w(table) if len(table) else None,
+        "kendall_w_groups": int(len(complete)) if complete.shape[1] >= 2 else 0,
+        "kendall_w_topics": int(complete.shape[1]),
+        "krippendorff_alpha_ordinal": krippendorff_alpha(counts, "ordinal"),
+        "krippendorff_alpha_interval": krippendorff_alpha(counts, "interval"),
+        "krippendorff_units": int((counts.sum(axis=1) >= 2).sum()) if len(counts) else 0,
+        "group_correlations": group_correlations(table),
+        "groups_left_out": excluded,
+    }
+
+
+# --- the method record --------------------------------------------------------------------------
+
+
+def fingerprint(data: AssessmentData) -> str:
+    """SHA-256 of the analysed input: catalog snapshot, scale and aggregates, canonically ordered."""
+    a = data.aggregates
+    moments = a.moments.copy()
+    if not moments.empty:
+        swap = (moments["topic_a"].astype(str) > moments["topic_b"].astype(str)).to_numpy()
+        for first, second in (("topic_a", "topic_b"), ("sum_a", "sum_b")):
+            left, right = moments[first].to_numpy().copy(), moments[second].to_numpy().copy()
+            moments[first] = np.where(swap, right, left)
+            moments[second] = np.where(swap, left, right)
+
+    def columns(
+        frame: pd.DataFrame, keys: list[str], text: list[str], counts: list[str], sums: list[str]
+    ) -> dict:
+        if frame.empty:
+            return {}
+        ordered = frame.sort_values(keys, kind="stable")
+        out = {c: ordered[c].astype(str).tolist() for c in text}
+        out |= {c: pd.to_numeric(ordered[c]).astype(np.int64).tolist() for c in counts}
+        out |= {c: pd.to_numeric(ordered[c]).astype(float).tolist() for c in sums}
+        return out
+
+    content = {
+        "key": data.key,
+        "year": int(data.year),
+        "name": data.name,
+        "scale": [int(data.scale_min), int(data.scale_max)],
+        "topics": columns(data.topics, ["topic"], ["topic", "name", "category"], [], []),
+        "groups": columns(data.groups, ["group"], ["group", "name", "dimension"], [], ["default_weight"]),
+        "histogram": columns(
+            a.histogram,
+            ["group", "dimension", "topic", "value"],
+            ["group", "dimension", "topic"],
+            ["value", "n"],
+            [],
+        ),
+        "moments": columns(
+            moments,
+            ["group", "dimension", "topic_a", "topic_b"],
+            ["group", "dimension", "topic_a", "topic_b"],
+            ["n"],
+            ["sum_a", "sum_b", "sum_ab"],
+        ),
+        "dont_know": columns(
+            a.dont_know, ["group", "dimension", "topic"], ["group", "dimension", "topic"], ["n_dont_know"], []
+        ),
+        "respondents": columns(
+            a.respondents, ["group", "dimension"], ["group", "dimension"], ["n_respondents"], []
+        ),
+    }
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def method_record(
+    data: AssessmentData,
+    method: MethodConfig,
+    *,
+    stakeholder_weights: dict[str, float],
+    business_weights: dict[str, float],
+    previous: AnalysisResult | None,
+    source: dict | None,
+) -> dict[str, Any]:
+    """The method as configured, what each figure means, and what it was applied to."""
+    level = f"{method.interval_level:.0%}"
+    record = method.as_dict()
+    record.update(
+        {
+            "assessment": data.key,
+            "year": int(data.year),
+            "group_weights": stakeholder_weights,
+            "business_group_weights": business_weights,
+            "stakeholder_importance": (
+                "weighted mean of the stakeholder groups' mean 'importance' ratings "
+                f"({method.group_weighting} group weighting, renormalised over the groups that rated "
+                "the topic)"
+            ),
+            "business_significance": (
+                "weighted mean of the internal assessors' mean 'business_impact' ratings "
+                f"({method.group_weighting} group weighting)"
+            ),
+            "combined_score": COMBINED_SCORE,
+            "top_box": (
+                f"share of ratings in the top {method.top_box_points} scale points, groups weighted as for "
+                "stakeholder importance"
+            ),
+            "interval": (
+                f"{level} percentile interval of {method.resamples} draws of a normal-approximation "
+                "respondent bootstrap: each group's respondents resampled separately, the group's vector "
+                "of topic means drawn from a normal distribution with the pairwise-deletion covariance of "
+                "its respondents' ratings divided by n (delta method), clipped to the scale, combined with "
+                "the group weights"
+            ),
+            "p_tier": (
+                "share of the resampled draws in which the topic lands in its assigned tier when the tiering "
+                "is refitted on the draw"
+            ),
+            "minority": (
+                f"a group's mean at least {method.minority_gap:g} above the overall score, with the "
+                f"lower end of its {level} interval still above it"
+            ),
+            "suppression": (
+                f"per-group figures built from fewer than {method.min_group_size} respondents are withheld "
+                "(mean, gap, correlations); such groups still count in the overall scores"
+            ),
+            "dont_know": "'don't know' is not a rating: it counts in neither means nor n",
+            "fingerprint": fingerprint(data),
+            "previous_assessment": previous.data.key if previous is not None else None,
+            "previous_fingerprint": previous.method["fingerprint"] if previous is not None else None,
+            "toolkit_version": TOOLKIT_VERSION,
+            "source": source or {"kind": "defaults"},
+        }
+    )
+    return record
+
+
+# --- the files of a run --------------------------------------------------------------------------
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return round(value, 6) if math.isfinite(value) else None
+    return value
+
+
+def json_text(value: Any) -> str:
+    """Stable JSON: sorted keys, floats rounded to 6 decimals, NaN as null."""
+    return (
+        json.dumps(_json_ready(value), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    )
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """Stable CSV with spreadsheet-safe text cells."""
+    return neutralise_frame(frame).to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+
+
+def write_run_files(result: AnalysisResult, out_dir: str | Path) -> list[Path]:
+    """Write the five files of a run into `out_dir` (created if needed); returns their paths.
+
+    Every file is written to a temporary name first and moved into place, so a failure never
+    leaves a half-written file behind.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    contents = {
+        "topics.csv": csv_text(result.topics),
+        "groups.csv": csv_text(result.groups),
+        "agreement.json": json_text(result.agreement),
+        "changes.csv": csv_text(result.changes[CHANGE_COLUMNS]),
+        "method.json": json_text(result.method),
+    }
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, text in contents.items():
+            handle, temporary_name = tempfile.mkstemp(prefix=f".{name}.", dir=out)
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                stream.write(text)
+            os.chmod(temporary_name, 0o644)
+            staged.append((Path(temporary_name), out / name))
+    except BaseException:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        raise
+    for temporary, target in staged:
+        os.replace(temporary, target)
+    return [target for _, target in staged]

@@ -1,0 +1,245 @@
+"""Ordered materiality tiers: an estimator in the scikit-learn style.
+
+`MaterialityTiers` sorts topics, given as matrix coordinates ``(business_significance,
+stakeholder_importance)``, into ordered tiers: ``high`` and ``material`` (``low`` with three).
+Tier 0 is always the most material. Methods:
+
+- ``jenks`` (default): optimal one-dimensional breaks of the combined score (the mean of the
+  two axes), i.e. the partition into contiguous classes with the least within-class sum of
+  squares, found exactly by dynamic programming (Fisher 1958, "On grouping for maximum
+  homogeneity", JASA 53:789-798; Jenks 1977; the same optimum as ckmeans.1d.dp, Wang & Song
+  2011). A cut lies halfway between the classes it separates.
+- ``quantiles``: cuts at quantiles of the combined score (equal shares by default).
+- ``thresholds``: fixed cut points on the combined score.
+- ``kmeans`` / ``gmm``: k-means or a Gaussian mixture on the two coordinates; clusters are
+  ordered by the combined score of their centres. Their boundary is not a line of constant
+  combined score, so ``thresholds_`` is empty.
+
+A tier's stability is measured by refitting on resampled coordinates
+(:meth:`MaterialityTiers.refit_labels`): cut points are recomputed on each draw (fixed
+thresholds are applied as they are), clusters are refitted starting from the fitted centres.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.cluster import KMeans
+from sklearn.mixture import GaussianMixture
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+TIER_NAMES = ("high", "material", "low")
+ONE_DIMENSIONAL = ("jenks", "quantiles", "thresholds")
+CLUSTERING = ("kmeans", "gmm")
+
+
+def tier_names(n_tiers: int) -> list[str]:
+    """Tier names from the most material down."""
+    if not 2 <= n_tiers <= len(TIER_NAMES):
+        raise ValueError(f"n_tiers must be 2 or 3, got {n_tiers}")
+    return list(TIER_NAMES[:n_tiers])
+
+
+def natural_breaks(values: np.ndarray, n_classes: int) -> np.ndarray:
+    """Optimal cut points of each row of `values` into `n_classes` contiguous classes.
+
+    Minimises the total within-class sum of squared deviations (Fisher's exact algorithm:
+    dynamic programming over sorted values, O(k n^2) per row, vectorised over rows). Returns
+    an array of shape (rows, n_classes - 1) of ascending cut points, each halfway between the
+    largest value of one class and the smallest of the next. A 1-d input gives one row.
+    """
+    x = np.sort(np.atleast_2d(np.asarray(values, dtype=float)), axis=1)
+    rows, n = x.shape
+    if n_classes < 2:
+        raise ValueError(f"n_classes must be at least 2, got {n_classes}")
+    if n < n_classes:
+        raise ValueError(f"{n} value(s) cannot be split into {n_classes} classes")
+    if np.isnan(x).any():
+        raise ValueError("natural breaks need finite values")
+    cuts = np.empty((rows, n_classes - 1))
+    chunk = max(1, 2_000_000 // (n + 1) ** 2)
+    for start in range(0, rows, chunk):
+        cuts[start : start + chunk] = _natural_breaks_sorted(x[start : start + chunk], n_classes)
+    return cuts
+
+
+def _natural_breaks_sorted(x: np.ndarray, k: int) -> np.ndarray:
+    rows, n = x.shape
+    # centred first so that the sums of squares keep their precision
+    centred = x - x.mean(axis=1, keepdims=True)
+    c1 = np.concatenate([np.zeros((rows, 1)), np.cumsum(centred, axis=1)], axis=1)
+    c2 = np.concatenate([np.zeros((rows, 1)), np.cumsum(centred * centred, axis=1)], axis=1)
+    size = np.arange(n + 1)[None, :] - np.arange(n + 1)[:, None]  # (start i, end j): j - i
+    valid = size > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s1 = c1[:, None, :] - c1[:, :, None]
+        s2 = c2[:, None, :] - c2[:, :, None]
+        sse = np.where(valid, s2 - s1 * s1 / np.where(valid, size, 1), np.inf)
+    cost = sse[:, 0, :]  # one class covering x[0:j]
+    back = []
+    for _ in range(2, k + 1):
+        total = cost[:, :, None] + sse  # earlier classes cover x[0:i], the new one x[i:j]
+        start = np.argmin(total, axis=1)
+        cost = np.take_along_axis(total, start[:, None, :], axis=1)[:, 0, :]
+        back.append(start)
+    end = np.full(rows, n)
+    starts = []
+    for start in reversed(back):
+        end = start[np.arange(rows), end]
+        starts.append(end)
+    starts_array = np.stack(starts[::-1], axis=1)  # first index of classes 2..k
+    index = np.arange(rows)[:, None]
+    return (x[index, starts_array - 1] + x[index, starts_array]) / 2.0
+
+
+def _labels_from_cuts(combined: np.ndarray, cuts: np.ndarray, n_tiers: int) -> np.ndarray:
+    """Tier 0 is above the highest cut; a value equal to a cut goes to the tier above it."""
+    above = (combined[..., :, None] >= cuts[..., None, :]).sum(axis=-1)
+    return (n_tiers - 1 - above).astype(np.int64)
+
+
+class MaterialityTiers(BaseEstimator):
+    """Sort topics into ordered tiers from their matrix coordinates.
+
+    Parameters
+    ----------
+    method : {"jenks", "quantiles", "thresholds", "kmeans", "gmm"}
+    n_tiers : 2 or 3
+    thresholds : ascending cut points on the combined score (method "thresholds")
+    quantiles : ascending cumulative shares (method "quantiles"; default equal shares)
+    n_init : restarts of k-means / the mixture on the data
+    covariance_type : of the mixture components
+    random_state : int, RandomState or None
+
+    Attributes
+    ----------
+    combined_ : combined score of each topic, the mean of the two coordinates
+    labels_ : tier index of each topic, 0 = most material
+    tiers_ : tier name of each topic
+    tier_names_ : names of the tiers, most material first
+    thresholds_ : ascending cut points on the combined score (empty for kmeans/gmm)
+    cluster_centers_ : (kmeans/gmm) centre of each tier, most material first
+    n_features_in_ : 2
+    """
+
+    def __init__(
+        self,
+        method: str = "jenks",
+        n_tiers: int = 2,
+        thresholds: list[float] | None = None,
+        quantiles: list[float] | None = None,
+        n_init: int = 10,
+        covariance_type: str = "full",
+        random_state: int | np.random.RandomState | None = None,
+    ):
+        self.method = method
+        self.n_tiers = n_tiers
+        self.thresholds = thresholds
+        self.quantiles = quantiles
+        self.n_init = n_init
+        self.covariance_type = covariance_type
+        self.random_state = random_state
+
+    # --- fitting ---------------------------------------------------------------------------
+
+    def _validate_params_(self) -> None:
+        if self.method not in ONE_DIMENSIONAL + CLUSTERING:
+            raise ValueError(
+                f"method must be one of {', '.join(ONE_DIMENSIONAL + CLUSTERING)}, got {self.method!r}"
+            )
+        tier_names(self.n_tiers)
+        if self.method == "thresholds":
+            if self.thresholds is None or len(self.thresholds) != self.n_tiers - 1:
+                raise ValueError(f"method 'thresholds' needs {self.n_tiers - 1} cut point(s)")
+            if list(self.thresholds) != sorted(self.thresholds):
+                raise ValueError("thresholds must be ascending")
+
+    def _quantiles(self) -> list[float]:
+        if self.quantiles is not None:
+            return list(self.quantiles)
+        return [i / self.n_tiers for i in range(1, self.n_tiers)]
+
+    def fit(self, X, y=None) -> MaterialityTiers:  # noqa: N803 - scikit-learn's name
+        """Fit the tiers to `X`, shape (topics, 2): business significance, stakeholder importance."""
+        self._validate_params_()
+        X = check_array(X, dtype=float, ensure_min_samples=self.n_tiers)  # noqa: N806
+        if X.shape[1] != 2:
+            raise ValueError(f"X must have 2 columns (business, stakeholder), got {X.shape[1]}")
+        self.n_features_in_ = 2
+        self.tier_names_ = tier_names(self.n_tiers)
+        self.combined_ = X.mean(axis=1)
+        if self.method in ONE_DIMENSIONAL:
+            self.thresholds_ = [float(t) for t in self._cuts(self.combined_[None, :])[0]]
+            self.labels_ = _labels_from_cuts(self.combined_, np.array(self.thresholds_), self.n_tiers)
+        else:
+            model = self._cluster(X, check_random_state(self.random_state), init=None)
+            self.cluster_centers_, self.labels_ = self._ordered(model, X)
+            self.thresholds_ = []
+        self.tiers_ = np.array(self.tier_names_, dtype=object)[self.labels_]
+        return self
+
+    def _cuts(self, combined: np.ndarray) -> np.ndarray:
+        """Cut points of each row of combined scores."""
+        if self.method == "jenks":
+            return natural_breaks(combined, self.n_tiers)
+        if self.method == "quantiles":
+            return np.quantile(combined, self._quantiles(), axis=1).T
+        return np.broadcast_to(
+            np.asarray(self.thresholds, dtype=float), (combined.shape[0], self.n_tiers - 1)
+        )
+
+    def _cluster(self, X: np.ndarray, random_state, init: np.ndarray | None):  # noqa: N803
+        if self.method == "kmeans":
+            return KMeans(
+                n_clusters=self.n_tiers,
+                init="k-means++" if init is None else init,
+                n_init=self.n_init if init is None else 1,
+                random_state=random_state,
+            ).fit(X)
+        return GaussianMixture(
+            n_components=self.n_tiers,
+            covariance_type=self.covariance_type,
+            n_init=self.n_init if init is None else 1,
+            means_init=init,
+            random_state=random_state,
+        ).fit(X)
+
+    def _ordered(self, model, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # noqa: N803
+        """Centres sorted from the most material down, and each row's tier."""
+        centres = model.cluster_centers_ if self.method == "kmeans" else model.means_
+        order = np.argsort(-centres.mean(axis=1), kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        raw = model.labels_ if self.method == "kmeans" else model.predict(X)
+        return centres[order], rank[raw].astype(np.int64)
+
+    # --- using the fit ---------------------------------------------------------------------
+
+    def predict(self, X) -> np.ndarray:  # noqa: N803
+        """Tier index of new coordinates under the fitted cut points or clusters."""
+        check_is_fitted(self, "labels_")
+        X = check_array(X, dtype=float)  # noqa: N806
+        if self.method in ONE_DIMENSIONAL:
+            return _labels_from_cuts(X.mean(axis=1), np.array(self.thresholds_), self.n_tiers)
+        distances = ((X[:, None, :] - self.cluster_centers_[None, :, :]) ** 2).sum(axis=2)
+        return np.argmin(distances, axis=1).astype(np.int64)
+
+    def refit_labels(self, draws: np.ndarray) -> np.ndarray:
+        """Tier of every topic in every resample, refitting the method on each draw.
+
+        `draws` has shape (resamples, topics, 2); the result (resamples, topics).
+        """
+        check_is_fitted(self, "labels_")
+        draws = np.asarray(draws, dtype=float)
+        if draws.ndim != 3 or draws.shape[2] != 2:
+            raise ValueError(f"draws must have shape (resamples, topics, 2), got {draws.shape}")
+        combined = draws.mean(axis=2)
+        if self.method in ONE_DIMENSIONAL:
+            return _labels_from_cuts(combined, self._cuts(combined), self.n_tiers)
+        random_state = check_random_state(self.random_state)
+        labels = np.empty(combined.shape, dtype=np.int64)
+        for r in range(draws.shape[0]):
+            model = self._cluster(draws[r], random_state, init=self.cluster_centers_)
+            labels[r] = self._ordered(model, draws[r])[1]
+        return labels
