@@ -6,8 +6,9 @@ default SQLite file), upgrading its schema when it is older than this toolkit.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Engine
 from survey.catalog import CatalogError, load_catalog
 from survey.db import DatabaseError, create_db_engine, transaction
 from survey.demo import create_demo
-from survey.store import StoreError, create_assessment, list_assessments
+from survey.store import StoreError, create_assessment, list_assessments, set_status
 
 app = typer.Typer(
     help="Materiality assessment and stakeholder survey toolkit.",
@@ -168,6 +169,207 @@ def run(
     if previous is not None:
         typer.echo(f"Compared with assessment '{previous.key}'.")
     typer.echo(f"Wrote {', '.join(RUN_FILES)} to {out}.")
+
+
+# --- fieldwork: open and close, survey links, tracking, withdrawal --------------------------------
+
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url", help="Public address of the app (default: MATERIALITY_BASE_URL).", show_default=False
+    ),
+]
+
+
+@contextlib.contextmanager
+def new_csv_file(out: str, columns: list[str]) -> Iterator[Callable[[list[dict]], None]]:
+    """Write rows to `out`, which appears only if the whole block succeeds (links written to a
+    file that is then lost could never be recreated, as only their hashes are stored)."""
+    import csv
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from analysis.textsafety import neutralise_formula
+
+    target = Path(out)
+    if target.exists():
+        raise StoreError(f"{out} exists already; choose a new file (links are never overwritten)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        # UTF-8 with a byte-order mark so that spreadsheet and mail-merge tools read Chinese names.
+        with os.fdopen(handle, "w", encoding="utf-8-sig", newline="") as stream:
+            writer = csv.DictWriter(stream, fieldnames=columns)
+            writer.writeheader()
+            yield lambda rows: writer.writerows(
+                {k: neutralise_formula(v) for k, v in row.items()} for row in rows
+            )
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+@app.command("open")
+@reports_errors
+def open_command(assessment: AssessmentOption, db: DbOption = None) -> None:
+    """Start the fieldwork: the assessment's survey links accept answers."""
+    with transaction(open_engine(db)) as session:
+        set_status(session=session, key=assessment, status="open")
+    typer.echo(f"Assessment '{assessment}' is open: its survey links accept answers.")
+
+
+@app.command("close")
+@reports_errors
+def close_command(assessment: AssessmentOption, db: DbOption = None) -> None:
+    """End the fieldwork: the assessment's survey links no longer accept answers."""
+    with transaction(open_engine(db)) as session:
+        set_status(session=session, key=assessment, status="closed")
+    typer.echo(f"Assessment '{assessment}' is closed: its survey links no longer accept answers.")
+
+
+@app.command()
+@reports_errors
+def invite(
+    assessment: AssessmentOption,
+    group: Annotated[str, typer.Option(help="Stakeholder group key, e.g. clients or management.")],
+    out: Annotated[str, typer.Option("--out", "-o", help="New CSV file for the links (one row per link).")],
+    count: Annotated[int, typer.Option(help="How many personal links.")] = 1,
+    channel: Annotated[
+        str | None, typer.Option(help="Channel of the group the links go out through.")
+    ] = None,
+    lang: Annotated[str, typer.Option(help="Language the survey opens in: en or zh.")] = "en",
+    open_link: Annotated[
+        bool, typer.Option("--open-link", help="One open link for anonymous answers (replaces an older one).")
+    ] = False,
+    base_url: BaseUrlOption = None,
+    db: DbOption = None,
+) -> None:
+    """Issue survey links for a group (and channel) and write them to a CSV for a mail merge."""
+    from survey.invitations import LINK_COLUMNS, issue_invitations, issue_open_link, link_rows
+    from survey.settings import get_settings
+
+    base = base_url or get_settings().base_url
+    with new_csv_file(out, LINK_COLUMNS) as write, transaction(open_engine(db)) as session:
+        if open_link:
+            if count != 1:
+                raise StoreError("count: an open link is a single link; leave out --count")
+            link, replaced = issue_open_link(
+                session=session, assessment_key=assessment, group=group, channel=channel, language=lang
+            )
+            links = [link]
+        else:
+            links = issue_invitations(
+                session=session,
+                assessment_key=assessment,
+                group=group,
+                count=count,
+                channel=channel,
+                language=lang,
+            )
+        write(link_rows(links, base))
+    kind = "open link" if open_link else f"personal link{'s' if len(links) != 1 else ''}"
+    typer.echo(f"Wrote {len(links)} {kind} for '{group}'{f' / {channel}' if channel else ''} to {out}.")
+    if open_link and replaced:
+        typer.echo("The group's previous open link for this channel no longer works.")
+
+
+@app.command()
+@reports_errors
+def links(
+    assessment: AssessmentOption,
+    unused: Annotated[
+        bool, typer.Option("--unused", help="Export the invitations not submitted yet.")
+    ] = False,
+    out: Annotated[str | None, typer.Option("--out", "-o", help="New CSV file for --unused.")] = None,
+    reissue: Annotated[
+        bool,
+        typer.Option("--reissue", help="With --unused: new links for them; their old links stop working."),
+    ] = False,
+    group: Annotated[str | None, typer.Option(help="Only this group (with --unused).")] = None,
+    channel: Annotated[str | None, typer.Option(help="Only this channel (with --unused).")] = None,
+    base_url: BaseUrlOption = None,
+    db: DbOption = None,
+) -> None:
+    """Show links issued, opened, drafts, submitted and the response rate per group and channel;
+    with --unused, export the unused invitations for reminders."""
+    from survey.invitations import (
+        LINK_COLUMNS,
+        UNUSED_COLUMNS,
+        link_rows,
+        reissue_unused,
+        tracking,
+        unused_invitations,
+        unused_rows,
+    )
+    from survey.settings import get_settings
+
+    engine = open_engine(db)
+    if not unused:
+        if out or reissue:
+            raise StoreError("--out and --reissue go with --unused")
+        with transaction(engine, write=False) as session:
+            table = tracking(session=session, assessment_key=assessment)
+        if table.empty:
+            typer.echo(f"No links issued for assessment '{assessment}' yet.")
+            return
+        shown = table.assign(
+            channel=table["channel"].fillna("-"),
+            response_rate=table["response_rate"].map(lambda r: "-" if r != r else f"{r:.0%}"),
+            open_link=table["open_link"].map({True: "yes", False: "no"}),
+        )
+        typer.echo(shown.to_string(index=False))
+        issued, done = int(table["issued"].sum()), int(table["submitted"].sum())
+        rate = f"{done / issued:.0%}" if issued else "-"
+        typer.echo(
+            f"Total: {issued} personal links, {done} submitted ({rate}), "
+            f"{int(table['open_link_responses'].sum())} answers through open links."
+        )
+        return
+    if not out:
+        raise StoreError("--unused needs --out FILE")
+    columns = LINK_COLUMNS if reissue else UNUSED_COLUMNS
+    with new_csv_file(out, columns) as write, transaction(engine) as session:
+        if reissue:
+            fresh = reissue_unused(session=session, assessment_key=assessment, group=group, channel=channel)
+            write(link_rows(fresh, base_url or get_settings().base_url))
+            count = len(fresh)
+        else:
+            pending = unused_invitations(
+                session=session, assessment_key=assessment, group=group, channel=channel
+            )
+            write(unused_rows(pending))
+            count = len(pending)
+    if reissue:
+        typer.echo(f"Wrote {count} new links to {out}; the old links of these invitations no longer work.")
+    else:
+        typer.echo(
+            f"Wrote {count} unused invitations to {out} (by invitation_id: links are kept only as hashes; "
+            "use --reissue for new links)."
+        )
+
+
+@app.command()
+@reports_errors
+def withdraw(
+    assessment: AssessmentOption,
+    response: Annotated[int | None, typer.Option(help="Id of the response to delete.")] = None,
+    link: Annotated[
+        str | None, typer.Option(help="The survey link (or token) the response came from.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Delete a response (and its invitation) for good: it then counts nowhere."""
+    from survey.invitations import token_from_link
+    from survey.invitations import withdraw as withdraw_response
+
+    token = token_from_link(link) if link else None
+    with transaction(open_engine(db)) as session:
+        removed = withdraw_response(
+            session=session, assessment_key=assessment, response_id=response, token=token
+        )
+    typer.echo(f"Withdrew response {removed} from assessment '{assessment}'.")
 
 
 def main() -> None:

@@ -15,10 +15,12 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from survey.catalog import Catalog, FocusSpec, load_catalog
-from survey.models import AssessmentStatus
+from survey.invitations import hash_token, new_token
+from survey.models import AssessmentStatus, Invitation, Response
 from survey.store import (
     create_assessment,
     list_assessments,
@@ -96,6 +98,18 @@ REMOTE_TOPICS = {
 }
 
 FOCUS_BONUS = 0.55
+
+# Share of a group's personal links that came back answered (varied a little per channel).
+RESPONSE_RATES = {
+    "regulators": 0.7,
+    "investors": 0.45,
+    "clients": 0.35,
+    "employees": 0.65,
+    "suppliers": 0.55,
+    "media_ngos": 0.4,
+    "community": 0.38,
+    "management": 0.8,
+}
 
 
 @dataclass(frozen=True)
@@ -176,6 +190,73 @@ def synthetic_responses(catalog: Catalog, spec: DemoYear) -> tuple[pd.DataFrame,
     return pd.DataFrame(response_rows), pd.concat(rating_frames, ignore_index=True)
 
 
+def demo_invitations(*, session: Session, spec: DemoYear, responses: pd.DataFrame) -> int:
+    """Personal links behind the demo responses, plus the links nobody answered; returns how many.
+
+    Per group and channel more links are issued than answered (response rates of 30-80%); some
+    unanswered links were opened and a few hold a saved draft. Counts and times are seeded; the
+    tokens are random and thrown away, as only their hashes are stored.
+    """
+    rng = np.random.default_rng(spec.seed + 1)
+    index = load_index(session=session, assessment_key=spec.key)
+    aid = index.assessment.id
+    response_ids = dict(
+        session.execute(
+            select(Response.source_response_id, Response.id).where(Response.assessment_id == aid)
+        ).all()
+    )
+    issued_at = spec.fieldwork_start - timedelta(days=1)
+    topics = sorted(index.topics)
+    rows: list[dict] = []
+    response_of: list[int | None] = []  # the response each link brought, in the order of `rows`
+    for (group, channel), answers in responses.groupby(["group", "channel"], sort=False):
+        rate = float(np.clip(RESPONSE_RATES[group] * rng.uniform(0.85, 1.15), 0.3, 0.8))
+        unanswered = int(np.ceil(len(answers) / rate)) - len(answers)
+        base = {
+            "assessment_id": aid,
+            "group_id": index.groups[group],
+            "channel_id": index.channels[(group, channel)],
+        }
+        for rid, language, submitted in zip(
+            answers["source_response_id"], answers["language"], answers["submitted_at"], strict=True
+        ):
+            submitted = submitted.to_pydatetime()
+            opened = submitted - timedelta(minutes=int(rng.integers(3, 40)))
+            rows.append(base | {"language": language, "opened_at": opened, "submitted_at": submitted})
+            response_of.append(response_ids[rid])
+        for _ in range(unanswered):
+            row = base | {"language": "zh" if rng.random() < 0.6 else "en", "opened_at": None}
+            if rng.random() < 0.25:
+                row["opened_at"] = spec.fieldwork_start + timedelta(hours=float(rng.uniform(1, 800)))
+                if rng.random() < 0.3:
+                    started = topics[: int(rng.integers(1, len(topics)))]
+                    row["draft"] = {"ratings": {t: int(rng.integers(1, 6)) for t in started}}
+                    row["draft_saved_at"] = row["opened_at"] + timedelta(minutes=2)
+            rows.append(row)
+            response_of.append(None)
+    for row in rows:
+        row.update(token_hash=hash_token(new_token()), is_open=False, created_at=issued_at)
+        row.setdefault("submitted_at", None)
+        row.setdefault("draft", None)
+        row.setdefault("draft_saved_at", None)
+    ids = session.scalars(
+        insert(Invitation).returning(Invitation.id, sort_by_parameter_order=True), rows
+    ).all()
+    links = [
+        {"response": response_id, "invitation": invitation_id}
+        for invitation_id, response_id in zip(ids, response_of, strict=True)
+        if response_id is not None
+    ]
+    table = Response.__table__
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("response"))
+        .values(invitation_id=bindparam("invitation")),
+        links,
+    )
+    return len(rows)
+
+
 def create_demo(*, session: Session, catalog: Catalog | None = None) -> list[str]:
     """Create the demo assessments that do not exist yet; returns the keys created."""
     catalog = catalog or load_catalog()
@@ -208,6 +289,7 @@ def create_demo(*, session: Session, catalog: Catalog | None = None) -> list[str
         record_responses_bulk(
             session=session, index=index, responses=responses, ratings=ratings, source="demo"
         )
+        demo_invitations(session=session, spec=spec, responses=responses)
         set_status(session=session, key=spec.key, status=AssessmentStatus.closed)
         created.append(spec.key)
     return created

@@ -172,6 +172,15 @@ class Comment(SQLModel, table=True):
     text: str = Field(max_length=4000)
 
 
+class AppSetting(SQLModel, table=True):
+    """A setting the app keeps for itself, e.g. the hash of the generated committee password."""
+
+    __tablename__ = "app_setting"
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=2000)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class MethodRecord(SQLModel, table=True):
     """The log of analysis methods chosen for an assessment (who, when, what, why)."""
 

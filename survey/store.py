@@ -13,14 +13,16 @@ subtracts what it had contributed.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pandas as pd
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from analysis.aggregates import Aggregates, AssessmentData, summarise_ratings
@@ -358,42 +360,81 @@ def _resolve(
     return group_id, channel_id, rows  # type: ignore[return-value]
 
 
+_INSERT_RESPONSE = insert(Response.__table__).returning(Response.__table__.c.id)  # type: ignore[attr-defined]
+_INSERT_RESPONSE_SQL = (
+    "INSERT INTO response (assessment_id, group_id, channel_id, invitation_id, via_open_link, source, "
+    "source_response_id, language, submitted_at, aggregated) VALUES (:assessment_id, :group_id, "
+    ":channel_id, :invitation_id, :via_open_link, :source, :source_response_id, :language, "
+    ":submitted_at, :aggregated)"
+)
+_INSERT_RATING_SQL = "INSERT INTO rating (response_id, dimension_id, topic_id, value) VALUES (?, ?, ?, ?)"
+_INSERT_COMMENT_SQL = "INSERT INTO comment (response_id, topic_id, text) VALUES (?, ?, ?)"
+
+
 def record_response(*, session: Session, index: AssessmentIndex, response_in: ResponseIn) -> int:
     """Store one response with its ratings and comments; returns the response id.
 
     All of it lands in the caller's transaction. A second response for the same invitation
     or the same (source, source response id) violates a unique constraint in the database.
+    This is the web submission path, so it skips the ORM: on SQLite the rows go straight to the
+    driver, elsewhere through Core statements (benchmarks/bench_submit.py compares it with
+    plain sqlite3).
     """
     group_id, channel_id, rows = _resolve(index, response_in)
-    response_id = session.execute(
-        insert(Response).returning(Response.id),
-        {
-            "assessment_id": index.assessment.id,
-            "group_id": group_id,
-            "channel_id": channel_id,
-            "invitation_id": response_in.invitation_id,
-            "via_open_link": response_in.via_open_link,
-            "source": response_in.source,
-            "source_response_id": response_in.source_response_id,
-            "language": response_in.language,
-            "submitted_at": response_in.submitted_at or utcnow(),
-            "aggregated": False,
-        },
-    ).scalar_one()
-    if rows:
-        session.execute(
-            insert(Rating),
-            [{"response_id": response_id, "dimension_id": d, "topic_id": t, "value": v} for d, t, v in rows],
-        )
+    connection = session.connection()
+    values = {
+        "assessment_id": index.assessment.id,
+        "group_id": group_id,
+        "channel_id": channel_id,
+        "invitation_id": response_in.invitation_id,
+        "via_open_link": response_in.via_open_link,
+        "source": response_in.source,
+        "source_response_id": response_in.source_response_id,
+        "language": response_in.language,
+        "submitted_at": response_in.submitted_at or utcnow(),
+        "aggregated": False,
+    }
+    sqlite_driver = connection.connection.driver_connection if connection.dialect.name == "sqlite" else None
+    if sqlite_driver is not None:
+        # SQLAlchemy's SQLite DateTime text form, of the time in UTC (as UTCDateTime stores it).
+        when: datetime = values["submitted_at"]  # type: ignore[assignment]
+        if when.utcoffset() is None:
+            raise StoreError("submitted_at: expected a time with a time zone")
+        when = when.astimezone(UTC).replace(tzinfo=None)
+        values["submitted_at"] = when.isoformat(sep=" ", timespec="microseconds")
+        try:
+            response_id = sqlite_driver.execute(_INSERT_RESPONSE_SQL, values).lastrowid  # type: ignore[union-attr]
+        except sqlite3.IntegrityError as exc:  # the same error the ORM paths raise
+            raise IntegrityError(_INSERT_RESPONSE_SQL, values, exc) from exc
+    else:
+        response_id = connection.execute(_INSERT_RESPONSE, values).scalar_one()
+    ratings = [(response_id, d, t, v) for d, t, v in rows]
     texts = [
-        {"response_id": response_id, "topic_id": index.topics[topic], "text": text[:4000]}
+        (response_id, index.topics[topic], text[:4000])
         for topic, text in response_in.comments.items()
         if text and text.strip()
     ]
     if response_in.suggestion and response_in.suggestion.strip():
-        texts.append({"response_id": response_id, "topic_id": None, "text": response_in.suggestion[:4000]})
+        texts.append((response_id, None, response_in.suggestion[:4000]))
+    if sqlite_driver is not None:
+        if ratings:
+            sqlite_driver.executemany(_INSERT_RATING_SQL, ratings)  # type: ignore[union-attr]
+        if texts:
+            sqlite_driver.executemany(_INSERT_COMMENT_SQL, texts)  # type: ignore[union-attr]
+        return response_id
+    if ratings:
+        connection.execute(
+            insert(Rating.__table__),  # type: ignore[arg-type]
+            [
+                dict(zip(("response_id", "dimension_id", "topic_id", "value"), r, strict=True))
+                for r in ratings
+            ],
+        )
     if texts:
-        session.execute(insert(Comment), texts)
+        connection.execute(
+            insert(Comment.__table__),  # type: ignore[arg-type]
+            [dict(zip(("response_id", "topic_id", "text"), t, strict=True)) for t in texts],
+        )
     return response_id
 
 
