@@ -692,10 +692,15 @@ def withdraw_response(*, session: Session, response_id: int) -> None:
 # --- reading for the analysis ------------------------------------------------------------------
 
 
-def load_assessment_data(*, session: Session, assessment_key: str) -> AssessmentData:
+def load_assessment_data(
+    *, session: Session, assessment_key: str, response_counts: bool = True
+) -> AssessmentData:
     """The assessment's catalog and aggregates as plain frames, keyed by catalog keys.
 
-    Call within a write transaction: pending responses are folded in first.
+    Call within a write transaction: pending responses are folded in first. Everything but
+    the response counts per group, channel and source comes from the summary tables; those
+    counts scan the assessment's responses, so ``response_counts=False`` (an empty
+    ``responses`` frame) keeps the load independent of the number of responses.
     """
     assessment = get_assessment(session=session, key=assessment_key)
     aid = assessment.id
@@ -754,13 +759,17 @@ def load_assessment_data(*, session: Session, assessment_key: str) -> Assessment
             "topic": [topic_key.get(f.topic_id) if f.topic_id else None for f in focus_rows],
         }
     )
-    response_counts = session.execute(
-        select(Response.group_id, Response.channel_id, Response.source, func.count())
-        .where(Response.assessment_id == aid)
-        .group_by(Response.group_id, Response.channel_id, Response.source)
-    ).all()
+    counts = (
+        session.execute(
+            select(Response.group_id, Response.channel_id, Response.source, func.count())
+            .where(Response.assessment_id == aid)
+            .group_by(Response.group_id, Response.channel_id, Response.source)
+        ).all()
+        if response_counts
+        else []
+    )
     responses = pd.DataFrame(
-        [(group_key[g], channel_name.get(c), s, n) for g, c, s, n in response_counts],
+        [(group_key[g], channel_name.get(c), s, n) for g, c, s, n in counts],
         columns=["group", "channel", "source", "n_responses"],
     )
 

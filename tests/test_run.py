@@ -256,6 +256,20 @@ def test_the_result_follows_the_contract(sqlite_engine):
     assert (minority["minority_gap"] >= 0.5).all()
 
 
+def test_the_analysis_needs_no_response_counts(sqlite_engine):
+    """The benchmarked load skips the one query that scans the responses; nothing changes."""
+    with transaction(sqlite_engine) as session:
+        create_demo(session=session)
+    with transaction(sqlite_engine) as session:
+        full = load_assessment_data(session=session, assessment_key="2020")
+        lean = load_assessment_data(session=session, assessment_key="2020", response_counts=False)
+    assert full.responses["n_responses"].sum() == 510 and lean.responses.empty
+    assert list(lean.responses.columns) == list(full.responses.columns)
+    first, second = analyse(full, MethodConfig(resamples=200)), analyse(lean, MethodConfig(resamples=200))
+    pd.testing.assert_frame_equal(first.topics, second.topics)
+    assert first.method == second.method
+
+
 def test_the_fingerprint_follows_the_data(sqlite_engine):
     with transaction(sqlite_engine) as session:
         create_demo(session=session)
