@@ -26,9 +26,9 @@ from survey.invitations import (
 
 DONT_KNOW = "dont_know"
 state = st.session_state
+st.set_page_config(layout="centered", page_title=i18n.text(state.get("survey_lang"), "page_title"))
 engine = get_engine()
 token = st.query_params.get("token")
-st.set_page_config(layout="centered", page_title=i18n.text(state.get("survey_lang"), "page_title"))
 
 
 def notice(name: str, *languages: str) -> None:

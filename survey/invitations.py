@@ -425,15 +425,16 @@ def submit(*, session: Session, token: str | None, answers: Answers) -> int:
     :class:`IncompleteAnswers`. Everything lands in the caller's transaction.
     """
     target = _usable(session, token)
-    form = survey_form(session=session, assessment_key=target.assessment_key, group=target.group)
-    missing = missing_topics(form, answers)
+    topics = session.scalars(
+        select(Topic.key).where(Topic.assessment_id == target.assessment_id).order_by(Topic.position)
+    ).all()
+    missing = [t for t in topics if t not in answers.ratings]
     if missing:
         raise IncompleteAnswers(missing)
-    topics = {t.key for t in form.topics}
     response_in = ResponseIn(
         group=target.group,
         channel=target.channel,
-        ratings=[RatingIn(topic=t.key, value=answers.ratings[t.key]) for t in form.topics],
+        ratings=[RatingIn(topic=t, value=answers.ratings[t]) for t in topics],
         comments={
             topic: text.strip()[:MAX_TEXT]
             for topic, text in answers.comments.items()
