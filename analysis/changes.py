@@ -43,7 +43,8 @@ def year_over_year(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.D
 
     Both frames are topic results (topic, name, tier, rank, stakeholder_importance,
     business_significance). A topic only in `current` is "added", only in `previous` "removed",
-    in both "kept". ``rank_change`` is previous minus current rank (positive: moved up);
+    in both "kept". ``tier_changed`` is true only for a kept topic with a tier in both years
+    that differ. ``rank_change`` is previous minus current rank (positive: moved up);
     deltas are current minus previous. Rows: current topics by rank, then removed topics by
     their previous rank. Without a previous assessment the frame is empty.
     """
@@ -67,7 +68,10 @@ def year_over_year(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.D
             "status": status.astype(object),
             "tier_previous": tier_previous,
             "tier": tier,
-            "tier_changed": kept & (tier.fillna("").to_numpy() != tier_previous.fillna("").to_numpy()),
+            "tier_changed": kept
+            & tier.notna().to_numpy()
+            & tier_previous.notna().to_numpy()
+            & (tier.fillna("").to_numpy() != tier_previous.fillna("").to_numpy()),
             "rank_previous": rank_previous,
             "rank": rank,
             "rank_change": (rank_previous - rank).astype("Int64"),

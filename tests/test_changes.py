@@ -81,3 +81,10 @@ def test_change_file_writes_whole_ranks_and_empty_cells_for_missing_values():
         "0.700000",
         "True",
     )
+
+
+def test_a_topic_without_a_tier_this_year_has_no_tier_change():
+    unscored = CURRENT.assign(tier=[None, "high", "material", "material"])
+    changes = year_over_year(unscored, PREVIOUS).set_index("topic")
+    assert changes.loc["privacy", "tier"] is None and not changes.loc["privacy", "tier_changed"]
+    assert changes.loc["talent", "tier_changed"]

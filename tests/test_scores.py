@@ -197,6 +197,24 @@ def test_dont_know_is_not_a_rating():
     pd.testing.assert_frame_equal(plain, unsure)
 
 
+def test_an_assessment_without_ratings_has_no_scores_and_no_tiers():
+    empty = pd.DataFrame(columns=["respondent", "group", "dimension", "topic", "value"])
+    data = assessment(empty, TOPICS, groups=["clients", "management"])
+    result = analyse(data, MethodConfig(resamples=100))
+    t = result.topics
+    assert t["stakeholder_importance"].isna().all() and t["tier"].isna().all() and t["p_tier"].isna().all()
+    assert t["rank"].tolist() == [1, 2, 3, 4, 5] and t["topic"].tolist() == sorted(TOPICS)
+    assert (t["n_respondents"] == 0).all() and result.thresholds == []
+    assert result.groups["suppressed"].all() and result.agreement["kendall_w"] is None
+    # stakeholder ratings without business ratings: scores on one axis, still no tiers
+    only_stakeholders = synthetic_ratings({"clients": 12}, TOPICS, seed=12)
+    half = analyse(
+        assessment(only_stakeholders, TOPICS, groups=["clients", "management"]), MethodConfig(resamples=100)
+    )
+    assert half.topics["stakeholder_importance"].notna().all()
+    assert half.topics["business_significance"].isna().all() and half.topics["tier"].isna().all()
+
+
 def test_explicit_weights_are_checked_against_the_groups():
     groups = assessment(synthetic_ratings(SIZES, TOPICS, seed=7), TOPICS).groups
 
