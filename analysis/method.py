@@ -121,8 +121,8 @@ class MethodConfig(BaseModel):
         tiering: dict[str, Any] = {"method": self.tiering.method, "n_tiers": self.tiering.n_tiers}
         if self.tiering.method == "thresholds":
             tiering["thresholds"] = list(self.tiering.thresholds or [])
-        if self.tiering.method == "quantiles":
-            tiering["quantiles"] = self.tiering.cut_quantiles()
+        if self.tiering.method == "quantiles" and self.tiering.quantiles is not None:
+            tiering["quantiles"] = list(self.tiering.quantiles)
         if self.tiering.method in ("kmeans", "gmm"):
             tiering["n_init"] = self.tiering.n_init
         if self.tiering.method == "gmm":
@@ -169,6 +169,8 @@ def method_from_dict(
     if not isinstance(config, dict):
         raise MethodError([f"{source}: expected a mapping of method fields, got {type(config).__name__}"])
     fields = {k: v for k, v in config.items() if not (record and k in RECORD_ONLY_KEYS)}
+    if record and fields.get("group_weighting", "equal") != "explicit":
+        fields.pop("group_weights", None)  # a record lists the weights in effect, e.g. equal ones
     try:
         return MethodConfig.model_validate(fields)
     except ValidationError as error:
@@ -200,7 +202,8 @@ RECORD_ONLY_KEYS = frozenset(
 
 
 def load_method_file(path: str | Path) -> MethodConfig:
-    """Read a YAML method file; every problem names the file and the field."""
+    """Read a YAML method file (or the ``method.json`` of an earlier run); every problem names
+    the file and the field."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -217,4 +220,6 @@ def load_method_file(path: str | Path) -> MethodConfig:
         raise MethodError([f"{path}: not valid YAML{where}: {problem}"]) from None
     if parsed is None:
         return MethodConfig()
-    return method_from_dict(parsed, source=str(path))
+    # the method.json of an earlier run reads back as its method
+    record = isinstance(parsed, dict) and "fingerprint" in parsed and "toolkit_version" in parsed
+    return method_from_dict(parsed, source=str(path), record=record)

@@ -112,6 +112,18 @@ def test_a_method_record_reads_back_as_the_same_method():
         method_from_dict(record)
 
 
+def test_a_records_weights_in_effect_do_not_make_equal_weighting_explicit(tmp_path):
+    record = {
+        **MethodConfig(tiering={"method": "quantiles", "n_tiers": 3}).as_dict(),
+        "group_weights": {"clients": 50.0, "employees": 50.0},
+        "fingerprint": "0" * 64,
+        "toolkit_version": "0.1.0",
+    }
+    path = tmp_path / "method.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    assert load_method_file(path) == MethodConfig(tiering={"method": "quantiles", "n_tiers": 3})
+
+
 def test_methods_are_stored_with_author_and_reason(engine, catalog):
     with transaction(engine) as session:
         create_assessment(session=session, key="2021", year=2021, catalog=catalog)
