@@ -95,7 +95,7 @@ progress = st.empty()
 def rating_label(option: object) -> str:
     if option == DONT_KNOW:
         return i18n.text(lang, "dont_know")
-    return f"{option} · {labels[option]}" if labels[option] else str(option)  # type: ignore[index]
+    return f"{option} · {labels[option]}" if labels[option] else str(option)
 
 
 for number, topic in enumerate(form.topics, start=1):

@@ -81,7 +81,7 @@ def ensure_admin_password(*, session: Session, configured: str | None) -> tuple[
     password = generate_password()
     digest = hash_password(password)
     insert_fn = postgresql.insert if session.connection().dialect.name == "postgresql" else sqlite.insert
-    table = AppSetting.__table__  # type: ignore[attr-defined]
+    table = AppSetting.__table__
     inserted = session.execute(
         insert_fn(table)
         .values(key=ADMIN_PASSWORD_SETTING, value=digest, updated_at=utcnow())

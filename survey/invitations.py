@@ -101,7 +101,7 @@ def hash_token(token: str) -> str:
 
 
 def is_well_formed(token: str | None) -> bool:
-    return bool(token) and _TOKEN_SHAPE.fullmatch(token) is not None  # type: ignore[arg-type]
+    return bool(token) and _TOKEN_SHAPE.fullmatch(token) is not None
 
 
 def survey_link(base_url: str, token: str) -> str:
@@ -152,7 +152,7 @@ def _check_target(
             raise StoreError(f"channel: '{channel}' is not a channel of group '{group}' (known: {known})")
     if language not in LANGUAGES:
         raise StoreError(f"language: '{language}' is not one of {', '.join(LANGUAGES)}")
-    return index.assessment.id, index.groups[group], channel_id  # type: ignore[return-value]
+    return index.assessment.id, index.groups[group], channel_id
 
 
 def issue_invitations(
@@ -217,7 +217,7 @@ def issue_open_link(
         existing.token_hash = hash_token(token)
         existing.language = language
         session.flush()
-        return IssuedLink(existing.id, token, group, channel, language, True), True  # type: ignore[arg-type]
+        return IssuedLink(existing.id, token, group, channel, language, True), True
     invitation = Invitation(
         assessment_id=assessment_id,
         group_id=group_id,
@@ -228,7 +228,7 @@ def issue_open_link(
     )
     session.add(invitation)
     session.flush()
-    return IssuedLink(invitation.id, token, group, channel, language, True), False  # type: ignore[arg-type]
+    return IssuedLink(invitation.id, token, group, channel, language, True), False
 
 
 # --- what a link leads to ------------------------------------------------------------------------
@@ -264,7 +264,7 @@ def find_link(*, session: Session, token: str | None) -> LinkTarget:
         .join(Assessment, Assessment.id == Invitation.assessment_id)
         .join(StakeholderGroup, StakeholderGroup.id == Invitation.group_id)
         .outerjoin(Channel, Channel.id == Invitation.channel_id)
-        .where(Invitation.token_hash == hash_token(token))  # type: ignore[arg-type]
+        .where(Invitation.token_hash == hash_token(token))
     ).first()
     if row is None:
         raise UnknownLink("unknown link")
@@ -288,7 +288,7 @@ def mark_opened(*, session: Session, invitation_id: int) -> None:
     """Record the first visit (the time only; nothing about the visitor)."""
     session.execute(
         update(Invitation)
-        .where(Invitation.id == invitation_id, Invitation.opened_at.is_(None))  # type: ignore[union-attr]
+        .where(Invitation.id == invitation_id, Invitation.opened_at.is_(None))
         .values(opened_at=utcnow())
     )
 
@@ -412,7 +412,7 @@ def save_draft(*, session: Session, token: str | None, answers: Answers) -> bool
         return False
     session.execute(
         update(Invitation)
-        .where(Invitation.id == target.invitation_id, Invitation.submitted_at.is_(None))  # type: ignore[union-attr]
+        .where(Invitation.id == target.invitation_id, Invitation.submitted_at.is_(None))
         .values(draft=answers.model_dump(mode="json"), draft_saved_at=utcnow())
     )
     return True
@@ -448,7 +448,7 @@ def submit(*, session: Session, token: str | None, answers: Answers) -> int:
     )
     if not target.is_open:
         # Claim the link first: of two concurrent submissions only one updates the row.
-        table = Invitation.__table__  # type: ignore[attr-defined]
+        table = Invitation.__table__
         claimed = session.execute(
             update(table)
             .where(table.c.id == target.invitation_id, table.c.submitted_at.is_(None))
@@ -499,10 +499,10 @@ def withdraw(
     ).first()
     if row is None or row.assessment_id != aid:
         raise NotFound(f"no response with id {response_id} in assessment '{assessment_key}'")
-    withdraw_response(session=session, response_id=response_id)  # type: ignore[arg-type]
+    withdraw_response(session=session, response_id=response_id)
     if row.invitation_id is not None:
         session.execute(delete(Invitation).where(Invitation.id == row.invitation_id))
-    return response_id  # type: ignore[return-value]
+    return response_id
 
 
 # --- tracking ----------------------------------------------------------------------------------
@@ -526,19 +526,17 @@ def tracking(*, session: Session, assessment_key: str) -> pd.DataFrame:
     """
     assessment = get_assessment(session=session, key=assessment_key)
     aid = assessment.id
-    personal = Invitation.is_open.is_(False)  # type: ignore[attr-defined]
-    submitted = Response.id.is_not(None)  # type: ignore[union-attr]
+    personal = Invitation.is_open.is_(False)
+    submitted = Response.id.is_not(None)
     links = session.execute(
         select(
             Invitation.group_id,
             Invitation.channel_id,
             func.sum(case((personal, 1), else_=0)),
-            func.sum(case((personal & Invitation.opened_at.is_not(None), 1), else_=0)),  # type: ignore[union-attr]
-            func.sum(
-                case((personal & Invitation.draft_saved_at.is_not(None) & ~submitted, 1), else_=0)  # type: ignore[union-attr]
-            ),
+            func.sum(case((personal & Invitation.opened_at.is_not(None), 1), else_=0)),
+            func.sum(case((personal & Invitation.draft_saved_at.is_not(None) & ~submitted, 1), else_=0)),
             func.count(Response.id),
-            func.sum(case((Invitation.is_open.is_(True), 1), else_=0)),  # type: ignore[attr-defined]
+            func.sum(case((Invitation.is_open.is_(True), 1), else_=0)),
         )
         .outerjoin(Response, Response.invitation_id == Invitation.id)
         .where(Invitation.assessment_id == aid)
@@ -546,7 +544,7 @@ def tracking(*, session: Session, assessment_key: str) -> pd.DataFrame:
     ).all()
     open_responses = session.execute(
         select(Response.group_id, Response.channel_id, func.count())
-        .where(Response.assessment_id == aid, Response.via_open_link.is_(True))  # type: ignore[attr-defined]
+        .where(Response.assessment_id == aid, Response.via_open_link.is_(True))
         .group_by(Response.group_id, Response.channel_id)
     ).all()
     counts: dict[tuple[int, int | None], list[int]] = {}
@@ -598,15 +596,15 @@ class UnusedInvitation:
     draft_saved: bool
 
 
-def _unused_query(aid: int, group: str | None, channel: str | None):  # type: ignore[no-untyped-def]
+def _unused_query(aid: int, group: str | None, channel: str | None):
     query = (
         select(Invitation, StakeholderGroup.key, Channel.name_en)
         .join(StakeholderGroup, StakeholderGroup.id == Invitation.group_id)
         .outerjoin(Channel, Channel.id == Invitation.channel_id)
         .where(
             Invitation.assessment_id == aid,
-            Invitation.is_open.is_(False),  # type: ignore[attr-defined]
-            Invitation.submitted_at.is_(None),  # type: ignore[union-attr]
+            Invitation.is_open.is_(False),
+            Invitation.submitted_at.is_(None),
         )
         .order_by(Invitation.id)
     )
@@ -633,7 +631,7 @@ def unused_invitations(
             inv.opened_at is not None,
             inv.draft_saved_at is not None,
         )
-        for inv, group_key, channel_name in session.execute(_unused_query(aid, group, channel)).all()  # type: ignore[arg-type]
+        for inv, group_key, channel_name in session.execute(_unused_query(aid, group, channel)).all()
     ]
 
 
@@ -648,14 +646,14 @@ def reissue_unused(
     aid = get_assessment(session=session, key=assessment_key).id
     issued = []
     updates = []
-    for inv, group_key, channel_name in session.execute(_unused_query(aid, group, channel)).all():  # type: ignore[arg-type]
+    for inv, group_key, channel_name in session.execute(_unused_query(aid, group, channel)).all():
         token = new_token()
         updates.append({"invitation_id": inv.id, "new_hash": hash_token(token)})
         issued.append(IssuedLink(inv.id, token, group_key, channel_name, inv.language, False))
     if updates:
         session.execute(
-            update(Invitation.__table__)  # type: ignore[arg-type]
-            .where(Invitation.__table__.c.id == bindparam("invitation_id"))  # type: ignore[attr-defined]
+            update(Invitation.__table__)
+            .where(Invitation.__table__.c.id == bindparam("invitation_id"))
             .values(token_hash=bindparam("new_hash")),
             updates,
         )
