@@ -12,11 +12,23 @@ from typing import Literal
 import krippendorff
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 
 def _number(value: float) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
+
+
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of a 1-d array, tied values sharing the average of their ranks."""
+    values = np.asarray(values, dtype=float)
+    order = np.argsort(values, kind="mergesort")
+    ordered = values[order]
+    first = np.concatenate([[True], ordered[1:] != ordered[:-1]])
+    starts = np.flatnonzero(first)
+    ends = np.append(starts[1:], len(values))
+    ranks = np.empty(len(values))
+    ranks[order] = ((starts + 1 + ends) / 2.0)[np.cumsum(first) - 1]
+    return ranks
 
 
 def kendall_w(scores: pd.DataFrame) -> float | None:
@@ -39,7 +51,7 @@ def kendall_w(scores: pd.DataFrame) -> float | None:
     if m < 2 or n < 2:
         return None
     values = complete.to_numpy(dtype=float)
-    ranks = rankdata(values, axis=1, method="average")
+    ranks = np.vstack([average_ranks(row) for row in values])
     rank_sums = ranks.sum(axis=0)
     s = float(((rank_sums - m * (n + 1) / 2.0) ** 2).sum())
     ties = 0.0
@@ -89,7 +101,7 @@ def value_counts_from_histogram(histogram: pd.DataFrame, scale_min: int, scale_m
 
 def spearman(x: np.ndarray, y: np.ndarray) -> float | None:
     """Spearman's rho: Pearson's correlation of the average ranks (None without variation)."""
-    rx, ry = rankdata(x), rankdata(y)
+    rx, ry = average_ranks(x), average_ranks(y)
     rx, ry = rx - rx.mean(), ry - ry.mean()
     denominator = math.sqrt(float((rx * rx).sum() * (ry * ry).sum()))
     if denominator == 0:

@@ -353,11 +353,13 @@ def fingerprint(data: AssessmentData) -> str:
     ) -> dict:
         if frame.empty:
             return {}
-        ordered = frame.sort_values(keys, kind="stable")
-        out = {c: ordered[c].astype(str).tolist() for c in text}
-        out |= {c: pd.to_numeric(ordered[c]).astype(np.int64).tolist() for c in counts}
-        out |= {c: pd.to_numeric(ordered[c]).astype(float).tolist() for c in sums}
-        return out
+        values = [frame[c].astype(str).tolist() for c in text]
+        values += [pd.to_numeric(frame[c]).astype(np.int64).tolist() for c in counts]
+        values += [pd.to_numeric(frame[c]).astype(float).tolist() for c in sums]
+        names = [*text, *counts, *sums]
+        order = [names.index(k) for k in keys]
+        rows = sorted(zip(*values, strict=True), key=lambda row: tuple(row[i] for i in order))
+        return {name: [row[i] for row in rows] for i, name in enumerate(names)}
 
     content = {
         "key": data.key,
