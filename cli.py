@@ -372,6 +372,83 @@ def withdraw(
     typer.echo(f"Withdrew response {removed} from assessment '{assessment}'.")
 
 
+@app.command("import")
+@reports_errors
+def import_command(
+    file: Annotated[str, typer.Argument(help="The export: CSV, TSV or XLSX.", show_default=False)],
+    assessment: AssessmentOption,
+    mapping: Annotated[
+        str | None, typer.Option(help="Mapping YAML: what the export cannot say (see docs/importing.md).")
+    ] = None,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="long, wide, qualtrics, limesurvey, google_forms, ms_forms or surveymonkey "
+            "(default: detected from the file).",
+        ),
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Text encoding, e.g. gb18030 (default: detected).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and summarise; write nothing.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Import responses from a survey tool's export: all of the file or nothing, nothing twice."""
+    import os
+    import sys
+
+    from survey.importers import import_export, read_export
+    from survey.store import load_index
+
+    large = os.path.exists(file) and os.path.getsize(file) > 2_000_000
+    bars = _ProgressBars(enabled=large)
+    try:
+        parsed = read_export(file, format=format, mapping=mapping, encoding=encoding, progress=bars)
+        how = "detected from its header" if parsed.format_detected else "as given"
+        typer.echo(f"Reading {parsed.filename} as {parsed.format} ({how}).", err=True)
+        engine = open_engine(db)
+        with transaction(engine, write=not dry_run) as session:
+            index = load_index(session=session, assessment_key=assessment)
+            summary = import_export(
+                session=session, index=index, parsed=parsed, dry_run=dry_run, progress=bars
+            )
+    finally:
+        bars.close()
+    sys.stdout.flush()
+    for line in summary.lines()[1:]:
+        typer.echo(line)
+
+
+class _ProgressBars:
+    """Progress of a large import on stderr: one bar per stage (reading, checking, writing)."""
+
+    def __init__(self, *, enabled: bool):
+        self.enabled = enabled
+        self.stage: str | None = None
+        self.bar = None
+        self.done = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        import sys
+
+        if not self.enabled or total <= 0:
+            return
+        if stage != self.stage:
+            self.close()
+            self.stage, self.done = stage, 0
+            self.bar = typer.progressbar(length=total, label=stage.capitalize(), file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+            self.stage = None
+
+
 def main() -> None:
     app()
 
