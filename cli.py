@@ -139,6 +139,8 @@ def run(
 
     from analysis.method import MethodError, load_method_file, method_from_dict
     from analysis.pipeline import RUN_FILES, analyse, write_run_files
+    from analysis.report import channel_stats_from, write_report_pack
+    from survey.invitations import tracking
     from survey.store import current_method, load_assessment_data, previous_assessment
 
     config = load_method_file(method) if method else None
@@ -148,6 +150,7 @@ def run(
         data = load_assessment_data(session=session, assessment_key=assessment)
         earlier = previous_assessment(session=session, key=assessment)
         previous = load_assessment_data(session=session, assessment_key=earlier.key) if earlier else None
+        channel_stats = channel_stats_from(data, tracking(session=session, assessment_key=assessment))
         if config is None:
             stored = current_method(session=session, assessment_key=assessment)
             if stored is not None:
@@ -160,6 +163,7 @@ def run(
         where = method or ("stored method" if source["kind"] == "stored" else "method")
         raise MethodError([f"{where}: {problem}" for problem in exc.problems]) from None
     write_run_files(result, out)
+    pack = write_report_pack(result, out, channel_stats)
     tiers = result.topics["tier"].value_counts()
     summary = ", ".join(f"{tiers[name]} {name}" for name in ["high", "material", "low"] if name in tiers)
     unstable = result.topics.loc[result.topics["p_tier"] < 0.8, "topic"].tolist()
@@ -169,6 +173,7 @@ def run(
     if previous is not None:
         typer.echo(f"Compared with assessment '{previous.key}'.")
     typer.echo(f"Wrote {', '.join(RUN_FILES)} to {out}.")
+    typer.echo(f"Wrote the report pack: {', '.join(path.name for path in pack.files)}.")
 
 
 # --- fieldwork: open and close, survey links, tracking, withdrawal --------------------------------

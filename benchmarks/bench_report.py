@@ -1,0 +1,121 @@
+"""How long `materiality run` takes to write the whole pack for the demo's 2020 assessment.
+
+Target: under 10 s on this machine, from the command line (interpreter start, imports, loading,
+analysis, result files, charts, report and workbook). Prints the wall time of the command
+(median of repeated runs, with the Vega script bundle cached as in everyday use, and once with
+an empty cache as on a new machine) and the time split of the same steps run in this process.
+
+    .venv/bin/python benchmarks/bench_report.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import time
+
+_start = time.perf_counter()
+import cli  # noqa: E402,F401  - the command's own imports, timed
+from analysis.pipeline import analyse, write_run_files  # noqa: E402
+from analysis.report import channel_stats_from, write_report_pack  # noqa: E402
+from survey.invitations import tracking  # noqa: E402
+
+IMPORTS = time.perf_counter() - _start
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from survey.db import create_db_engine, transaction  # noqa: E402
+from survey.demo import create_demo  # noqa: E402
+from survey.store import load_assessment_data, previous_assessment  # noqa: E402
+
+TARGET_SECONDS = 10.0
+MATERIALITY = Path(sys.executable).with_name("materiality")
+
+
+def run_command(url: str, out: Path, env: dict[str, str] | None = None) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [str(MATERIALITY), "run", "--assessment", "2020", "--out", str(out), "--db", url],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    return time.perf_counter() - started
+
+
+def split(url: str, out: Path) -> dict[str, float]:
+    """The steps of `materiality run`, timed one by one in this process."""
+    times: dict[str, float] = {"imports (cli, pipeline, report)": IMPORTS}
+    clock = time.perf_counter()
+    engine = create_db_engine(url)
+    with transaction(engine) as session:
+        data = load_assessment_data(session=session, assessment_key="2020")
+        earlier = previous_assessment(session=session, key="2020")
+        previous = load_assessment_data(session=session, assessment_key=earlier.key) if earlier else None
+        stats = channel_stats_from(data, tracking(session=session, assessment_key="2020"))
+    times["load from the database"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    result = analyse(data, None, previous)
+    times["analysis"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    write_run_files(result, out)
+    times["result files (CSV, JSON)"] = time.perf_counter() - clock
+    pack = write_report_pack(result, out, stats)
+    times.update({f"pack: {stage}": seconds for stage, seconds in pack.timings.items()})
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="command runs to take the median of")
+    parser.add_argument("--quick", action="store_true", help="one run only")
+    args = parser.parse_args()
+    runs = 1 if args.quick else max(1, args.runs)
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        url = f"sqlite:///{directory / 'demo.db'}"
+        engine = create_db_engine(url)
+        with transaction(engine) as session:
+            create_demo(session=session)
+            data = load_assessment_data(session=session, assessment_key="2020")
+        engine.dispose()
+        responses = int(data.responses["n_responses"].sum())
+        size = f"demo 2020: {len(data.topics)} topics, {len(data.groups)} groups, {responses} responses"
+        print(f"{size}; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
+
+        times = split(url, directory / "split")
+        total = sum(times.values())
+        print("\nTime split of the same steps in one process (bundle cache as found):")
+        for stage, seconds in times.items():
+            print(f"  {stage:<36} {seconds:6.2f} s  {seconds / total:5.0%}")
+        print(f"  {'total':<36} {total:6.2f} s")
+        sizes = {p.name: p.stat().st_size for p in sorted((directory / "split").iterdir())}
+        print("\nFiles: " + ", ".join(f"{name} {bytes_ / 1024:.0f} KiB" for name, bytes_ in sizes.items()))
+
+        warm = [run_command(url, directory / f"run{i}") for i in range(runs)]
+        home = directory / "home"
+        home.mkdir()
+        cold = run_command(url, directory / "cold", env={**os.environ, "HOME": str(home)})
+        median = statistics.median(warm)
+        print(f"\n`materiality run` wall time, {runs} run(s): " + ", ".join(f"{t:.2f} s" for t in warm))
+        print(f"  median {median:.2f} s")
+        print(f"  with an empty script-bundle cache (first run on a machine): {cold:.2f} s")
+        met = "yes" if median < TARGET_SECONDS else "no"
+        print(
+            f"RESULT | report pack | {size} | {median:.2f} s | {TARGET_SECONDS:.0f} s | "
+            f"{median / TARGET_SECONDS:.2f} | < {TARGET_SECONDS:.0f} s | {met}"
+        )
+        met_cold = "yes" if cold < TARGET_SECONDS else "no"
+        print(
+            f"RESULT | report pack, empty cache | {size} | {cold:.2f} s | {TARGET_SECONDS:.0f} s | "
+            f"{cold / TARGET_SECONDS:.2f} | < {TARGET_SECONDS:.0f} s | {met_cold}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
