@@ -13,8 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from analysis.aggregates import AssessmentData
 from analysis.agreement import group_correlations, kendall_w, krippendorff_alpha, value_counts_from_histogram
 from analysis.changes import CHANGE_COLUMNS, year_over_year
 from analysis.method import MethodConfig
+from analysis.output import write_atomically
 from analysis.scores import (
     BUSINESS_DIMENSION,
     STAKEHOLDER_DIMENSION,
@@ -488,8 +487,6 @@ def write_run_files(result: AnalysisResult, out_dir: str | Path) -> list[Path]:
     Every file is written to a temporary name first and moved into place, so a failure never
     leaves a half-written file behind.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     contents = {
         "topics.csv": csv_text(result.topics),
         "groups.csv": csv_text(result.groups),
@@ -497,18 +494,5 @@ def write_run_files(result: AnalysisResult, out_dir: str | Path) -> list[Path]:
         "changes.csv": csv_text(result.changes[CHANGE_COLUMNS]),
         "method.json": json_text(result.method),
     }
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for name, text in contents.items():
-            handle, temporary_name = tempfile.mkstemp(prefix=f".{name}.", dir=out)
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-                stream.write(text)
-            os.chmod(temporary_name, 0o644)
-            staged.append((Path(temporary_name), out / name))
-    except BaseException:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
-        raise
-    for temporary, target in staged:
-        os.replace(temporary, target)
-    return [target for _, target in staged]
+    return write_atomically(Path(out_dir), {name: text.encode("utf-8") for name, text in contents.items()})
+

@@ -16,8 +16,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +39,7 @@ from analysis.charts import (
     tiers_of,
 )
 from analysis.disclosure import Section, disclosure_markdown, disclosure_sections
+from analysis.output import write_atomically
 
 if TYPE_CHECKING:
     from analysis.aggregates import AssessmentData
@@ -616,26 +615,6 @@ def write_report_pack(
     files = write_atomically(Path(out_dir), contents)
     lap("writing files")
     return ReportPack(files, timings)
-
-
-def write_atomically(out: Path, contents: dict[str, bytes]) -> list[Path]:
-    """Stage every file under a temporary name in `out`, then move them all into place."""
-    out.mkdir(parents=True, exist_ok=True)
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for name, payload in contents.items():
-            handle, staging = tempfile.mkstemp(prefix=f".{name}.", dir=out)
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(payload)
-            os.chmod(staging, 0o644)
-            staged.append((Path(staging), out / name))
-    except BaseException:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
-        raise
-    for temporary, target in staged:
-        os.replace(temporary, target)
-    return [target for _, target in staged]
 
 
 def report_bytes(result: AnalysisResult, channel_stats: pd.DataFrame) -> bytes:
