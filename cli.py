@@ -454,6 +454,74 @@ class _ProgressBars:
             self.stage = None
 
 
+# --- integrity and backups --------------------------------------------------------------------------
+
+
+@app.command()
+@reports_errors
+def check(db: DbOption = None) -> None:
+    """Verify the database: schema revision, summary tables against the raw ratings, orphans.
+    Exits non-zero when it finds a problem."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from survey.integrity import check_database
+
+    try:
+        engine = create_db_engine(db, upgrade=False)  # report an old schema rather than upgrade it
+        report = check_database(engine)
+    except (SQLAlchemyError, ValueError) as exc:
+        raise DatabaseError(f"cannot open database {db or '(default)'}: {exc}") from exc
+    for line in report.lines():
+        typer.echo(line)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("export-assessment")
+@reports_errors
+def export_assessment_command(
+    key: Annotated[str, typer.Argument(help="Assessment key, e.g. 2020.", show_default=False)],
+    file: Annotated[
+        str, typer.Argument(help="New file: JSON, gzip-compressed if it ends in .gz.", show_default=False)
+    ],
+    db: DbOption = None,
+) -> None:
+    """Write a whole assessment (catalog snapshot, links, responses, comments, method log) to a file."""
+    from survey.backup import export_assessment, write_assessment_file
+
+    with transaction(open_engine(db), write=False) as session:
+        document = export_assessment(session=session, assessment_key=key)
+    write_assessment_file(document, file)
+    typer.echo(
+        f"Wrote assessment '{key}' to {file}: {len(document['responses'])} responses, "
+        f"{len(document['ratings']['value'])} ratings, {len(document['comments'])} comments, "
+        f"{len(document['invitations'])} invitations, {len(document['method_records'])} method records."
+    )
+
+
+@app.command("import-assessment")
+@reports_errors
+def import_assessment_command(
+    file: Annotated[str, typer.Argument(help="A file written by export-assessment.", show_default=False)],
+    as_key: Annotated[
+        str | None, typer.Option("--as", help="Import under this key instead of the file's.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Add an assessment from a file written by export-assessment: all of it or nothing."""
+    from survey.backup import import_assessment, read_assessment_file
+
+    document = read_assessment_file(file)
+    with transaction(open_engine(db)) as session:
+        created = import_assessment(session=session, document=document, as_key=as_key)
+        key = created.key
+    typer.echo(
+        f"Imported assessment '{key}' from {file}: {len(document.responses)} responses, "
+        f"{len(document.ratings.value)} ratings, {len(document.comments)} comments, "
+        f"{len(document.invitations)} invitations, {len(document.method_records)} method records."
+    )
+
+
 def main() -> None:
     app()
 
