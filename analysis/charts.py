@@ -283,8 +283,9 @@ def matrix_frame(
     previous = result.previous if show_previous else None
     if previous is not None:
         old = previous.topics.set_index("topic")
-        topics["business_previous"] = topics["topic"].map(old["business_significance"])
-        topics["stakeholder_previous"] = topics["topic"].map(old["stakeholder_importance"])
+        # as floats: mapping no topics at all would keep the key column's string type
+        topics["business_previous"] = topics["topic"].map(old["business_significance"]).astype(float)
+        topics["stakeholder_previous"] = topics["topic"].map(old["stakeholder_importance"]).astype(float)
     else:
         topics["business_previous"] = np.nan
         topics["stakeholder_previous"] = np.nan

@@ -1,33 +1,79 @@
-"""Overview: the chosen assessment, who answered, through which channels."""
+"""Overview: the chosen assessment, its campaign, who answered against who was invited, and
+the headline result (the top tier with its stability)."""
 
 import streamlit as st
 
-from app_pages.common import load_data, pick_assessment
+from analysis.whatif import headline
+from app_pages.common import channel_stats, get_engine, has_ratings, load_data, pick_assessment, result_for
+from survey.db import transaction
+from survey.store import get_assessment
 
 key = pick_assessment()
 if key:
     data = load_data(key)
+    with transaction(get_engine(), write=False) as session:
+        status = get_assessment(session=session, key=key).status
     st.title(data.name)
-    respondents = data.aggregates.respondents
-    total = int(data.responses["n_responses"].sum()) if not data.responses.empty else 0
-    cols = st.columns(4)
+    stats = channel_stats(key, data)
+    responses = int(data.responses["n_responses"].sum()) if not data.responses.empty else 0
+    issued = int(stats["links_issued"].fillna(0).sum())
+    via_links = int(stats["responses_via_links"].fillna(0).sum())
+    cols = st.columns(5)
     cols[0].metric("Topics", len(data.topics))
-    cols[1].metric("Stakeholder groups", int((data.groups["dimension"] == "importance").sum()))
-    cols[2].metric("Responses", total)
-    cols[3].metric("Scale", f"{data.scale_min}-{data.scale_max}")
-    if total == 0:
-        st.info("No responses yet.")
-    else:
-        by_group = (
-            data.responses.groupby("group", sort=False)["n_responses"].sum().rename("responses").reset_index()
-            .merge(data.groups[["group", "name", "kind", "dimension"]], on="group")
-        )
-        st.subheader("Responses by group")
-        st.dataframe(by_group[["name", "kind", "dimension", "responses"]], hide_index=True)
-        st.subheader("Responses by channel")
-        st.dataframe(
-            data.responses.merge(data.groups[["group", "name"]], on="group")[["name", "channel", "source", "n_responses"]],
-            hide_index=True,
-        )
-    st.subheader("Topics")
-    st.dataframe(data.topics[["topic", "name", "category", "description"]], hide_index=True)
+    cols[1].metric("Status", status)
+    cols[2].metric("Responses", responses)
+    cols[3].metric("Survey links issued", issued)
+    cols[4].metric("Response rate (links)", f"{via_links / issued:.0%}" if issued else "-")
+
+    st.subheader("Responses by group")
+    by_group = stats.groupby("group", as_index=False, sort=False)[["links_issued", "responses"]].sum(
+        min_count=1
+    )
+    by_group = data.groups[["group", "name", "dimension"]].merge(by_group, on="group", how="left")
+    by_group["responses"] = by_group["responses"].fillna(0).astype(int)
+    by_group["response_rate"] = by_group["responses"] / by_group["links_issued"]
+    st.dataframe(
+        by_group[["name", "dimension", "links_issued", "responses", "response_rate"]],
+        hide_index=True,
+        column_config={
+            "name": "Group",
+            "links_issued": st.column_config.NumberColumn("Links issued", format="%d"),
+            "responses": st.column_config.NumberColumn("Responses", format="%d"),
+            "response_rate": st.column_config.NumberColumn(
+                "Responses per link",
+                format="percent",
+                help="All responses (links, open links, imports) per link issued",
+            ),
+        },
+        key="overview_groups",
+    )
+
+    if has_ratings(data):
+        result = result_for(key)
+        top = headline(result)
+        st.subheader("Headline result")
+        if top.empty:
+            st.info("Too few topics have ratings on both axes to sort them into tiers yet.")
+        else:
+            tier = result.topics["tier"].dropna().iloc[0]
+            uncertain = int((top["stability"] == "uncertain").sum())
+            st.write(
+                f"{len(top)} topics are in the top tier ({tier}); "
+                f"{uncertain} of them could fall out of it with other respondents (p_tier < 0.8)."
+            )
+            st.dataframe(
+                top,
+                hide_index=True,
+                column_config={
+                    "rank": "Rank",
+                    "name": "Topic",
+                    "combined_score": st.column_config.NumberColumn("Combined score", format="%.2f"),
+                    "p_tier": st.column_config.NumberColumn("p_tier", format="percent"),
+                    "stability": "Stability",
+                },
+                key="overview_headline",
+            )
+        business = data.groups.loc[data.groups["dimension"] == "business_impact", "group"]
+        rated = data.aggregates.respondents
+        if not rated["group"].isin(business).any():
+            st.warning("No management ratings yet: significance to the business is missing, so no tiers.")

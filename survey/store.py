@@ -925,3 +925,64 @@ def existing_source_ids(*, session: Session, assessment_id: int, source: str, id
             )
         )
     return found
+
+
+# --- reading for the committee app --------------------------------------------------------------
+
+
+def method_history(*, session: Session, assessment_key: str) -> pd.DataFrame:
+    """Every method recorded for the assessment, newest first: when, who, why and the configuration."""
+    assessment = get_assessment(session=session, key=assessment_key)
+    records = session.scalars(
+        select(MethodRecord)
+        .where(MethodRecord.assessment_id == assessment.id)
+        .order_by(MethodRecord.created_at.desc(), MethodRecord.id.desc())
+    ).all()
+    return pd.DataFrame(
+        [(r.id, r.created_at, r.author, r.reason, dict(r.config)) for r in records],
+        columns=["id", "created_at", "author", "reason", "config"],
+    )
+
+
+def topic_comments(
+    *, session: Session, assessment_key: str, topic: str | None, min_group_size: int
+) -> tuple[pd.DataFrame, int]:
+    """Respondents' comments on `topic` (None: the suggested missing topics) with their group.
+
+    Never says which response a comment came from, and withholds the comments of groups with
+    fewer than `min_group_size` responses (their author could be told from the group); returns
+    the comments (group, group_name, text) and how many were withheld.
+    """
+    index = load_index(session=session, assessment_key=assessment_key)
+    aid = index.assessment.id
+    if topic is not None and topic not in index.topics:
+        raise NotFound(f"no topic '{topic}' in assessment '{assessment_key}'")
+    sizes = dict(
+        session.execute(
+            select(Response.group_id, func.count()).where(Response.assessment_id == aid).group_by(Response.group_id)
+        ).all()
+    )
+    which = Comment.topic_id.is_(None) if topic is None else Comment.topic_id == index.topics[topic]
+    rows = session.execute(
+        select(StakeholderGroup.key, StakeholderGroup.name_en, StakeholderGroup.id, Comment.text)
+        .join(Response, Response.id == Comment.response_id)
+        .join(StakeholderGroup, StakeholderGroup.id == Response.group_id)
+        .where(Response.assessment_id == aid, which)
+        .order_by(StakeholderGroup.position, Comment.text)
+    ).all()
+    shown = [(key, name, text) for key, name, gid, text in rows if sizes.get(gid, 0) >= min_group_size]
+    return pd.DataFrame(shown, columns=["group", "group_name", "text"]), len(rows) - len(shown)
+
+
+def recent_responses(*, session: Session, assessment_key: str, limit: int = 200) -> pd.DataFrame:
+    """The latest responses (id, group, channel, source, submitted_at), e.g. to pick one to withdraw."""
+    aid = get_assessment(session=session, key=assessment_key).id
+    rows = session.execute(
+        select(Response.id, StakeholderGroup.key, Channel.name_en, Response.source, Response.submitted_at)
+        .join(StakeholderGroup, StakeholderGroup.id == Response.group_id)
+        .outerjoin(Channel, Channel.id == Response.channel_id)
+        .where(Response.assessment_id == aid)
+        .order_by(Response.id.desc())
+        .limit(limit)
+    ).all()
+    return pd.DataFrame(rows, columns=["id", "group", "channel", "source", "submitted_at"])

@@ -1,0 +1,65 @@
+"""The stakeholder channel map and the group heatmap, with the agreement statistics and the
+minority views (groups that rate a topic far above the overall score)."""
+
+import streamlit as st
+
+from analysis.charts import channel_map_chart, focus_mismatches, heatmap_chart
+from analysis.views import agreement_facts, group_correlations, minority_views
+from app_pages.common import channel_stats, has_ratings, load_data, pick_assessment, result_for
+
+key = pick_assessment()
+if key:
+    data = load_data(key)
+    st.title(f"Stakeholder channel map: {data.name}")
+    result = result_for(key)
+    st.altair_chart(channel_map_chart(result, channel_stats(key, data)), theme=None, key="channel_map")
+    mismatches = focus_mismatches(result)
+    if not mismatches.empty:
+        st.subheader("Declared focus against ratings")
+        st.dataframe(
+            mismatches[["group", "label", "kind"]],
+            hide_index=True,
+            column_config={"group": "Group", "label": "Topic or focus area", "kind": "Finding"},
+            key="channel_mismatches",
+        )
+    if has_ratings(data):
+        st.subheader("Group heatmap")
+        st.altair_chart(heatmap_chart(result), theme=None, key="heatmap")
+        st.subheader("Agreement")
+        st.dataframe(
+            agreement_facts(result),
+            hide_index=True,
+            column_config={
+                "measure": "Measure",
+                "value": st.column_config.NumberColumn("Value", format="%.2f"),
+                "based_on": "Based on",
+            },
+            key="agreement_facts",
+        )
+        correlations = group_correlations(result)
+        if correlations.empty:
+            st.caption("Too few groups with enough respondents to compare their rankings.")
+        else:
+            st.caption("Spearman's rho between the groups' rankings of the topics")
+            st.dataframe(correlations.style.format("{:.2f}", na_rep="-"), key="group_correlations")
+        left_out = result.agreement.get("groups_left_out") or []
+        if left_out:
+            names = data.groups.set_index("group")["name"]
+            st.caption("Left out (too few respondents): " + ", ".join(str(names.get(g, g)) for g in left_out))
+        st.subheader("Minority views")
+        minority = minority_views(result)
+        if minority.empty:
+            st.caption("No group rates a topic far above the overall view.")
+        else:
+            st.dataframe(
+                minority,
+                hide_index=True,
+                column_config={
+                    "group": "Group",
+                    "topic": "Topic",
+                    "group_mean": st.column_config.NumberColumn("Group mean", format="%.2f"),
+                    "above_overall_by": st.column_config.NumberColumn("Above the overall by", format="%+.2f"),
+                    "respondents": "Respondents",
+                },
+                key="minority_views",
+            )

@@ -1,0 +1,111 @@
+"""The materiality matrix with the topic table beside it; a topic's group breakdown and the
+respondents' comments on it (click a point, or choose the topic below the table)."""
+
+import streamlit as st
+
+from analysis.charts import matrix_chart
+from app_pages.common import (
+    chart_with_topic_pick,
+    get_engine,
+    has_ratings,
+    load_data,
+    pick_assessment,
+    picked,
+    result_for,
+    show_text,
+)
+from survey.db import transaction
+from survey.store import topic_comments
+
+key = pick_assessment()
+if key:
+    data = load_data(key)
+    st.title(f"Materiality matrix: {data.name}")
+    if has_ratings(data):
+        result = result_for(key)
+        topics = result.topics
+        plotted = topics.dropna(subset=["stakeholder_importance", "business_significance"])
+        if plotted.empty:
+            st.info("No topic has ratings on both axes yet (stakeholders and management): nothing to plot.")
+        left, right = st.columns([3, 2])
+        with left:
+            event = None
+            if not plotted.empty:
+                event = st.altair_chart(
+                    chart_with_topic_pick(matrix_chart(result, width=560, height=560)),
+                    theme=None,
+                    on_select="rerun",
+                    selection_mode="pick",
+                    key="matrix_chart",
+                )
+        with right:
+            st.dataframe(
+                topics[["rank", "name", "tier", "stakeholder_importance", "business_significance", "p_tier"]],
+                hide_index=True,
+                column_config={
+                    "rank": "Rank",
+                    "name": "Topic",
+                    "tier": "Tier",
+                    "stakeholder_importance": st.column_config.NumberColumn("Stakeholders", format="%.2f"),
+                    "business_significance": st.column_config.NumberColumn("Business", format="%.2f"),
+                    "p_tier": st.column_config.NumberColumn("p_tier", format="percent"),
+                },
+                height=560,
+                key="matrix_topics",
+            )
+        names = dict(zip(topics["topic"], topics["name"], strict=True))
+        clicked = picked(event)
+        if clicked in names:
+            st.session_state.matrix_topic = clicked
+        topic = st.selectbox(
+            "Topic",
+            list(names),
+            format_func=names.get,
+            key="matrix_topic",
+            help="Or click a point on the matrix.",
+        )
+        row = topics.set_index("topic").loc[topic]
+        st.subheader(names[topic])
+        cols = st.columns(4)
+        cols[0].metric("Tier", row["tier"] or "-")
+        cols[1].metric("Rank", int(row["rank"]))
+        cols[2].metric("Stakeholder respondents", int(row["n_respondents"]))
+        cols[3].metric("Internal assessors", int(row["n_business"]))
+        breakdown = result.groups[result.groups["topic"] == topic]
+        min_size = int(result.method["min_group_size"])
+        st.dataframe(
+            breakdown[
+                ["group_name", "dimension", "mean", "n", "suppressed", "minority", "weight", "n_dont_know"]
+            ],
+            hide_index=True,
+            column_config={
+                "group_name": "Group",
+                "dimension": "Rates",
+                "mean": st.column_config.NumberColumn("Mean", format="%.2f"),
+                "n": "Respondents",
+                "suppressed": st.column_config.CheckboxColumn(
+                    "Withheld", help=f"Fewer than {min_size} respondents: the mean is not shown"
+                ),
+                "minority": st.column_config.CheckboxColumn(
+                    "Minority view", help="Rates it far above the overall"
+                ),
+                "weight": st.column_config.NumberColumn("Weight %", format="%.1f"),
+                "n_dont_know": "Don't know",
+            },
+            key="matrix_breakdown",
+        )
+        with transaction(get_engine(), write=False) as session:
+            comments, withheld = topic_comments(
+                session=session, assessment_key=key, topic=topic, min_group_size=min_size
+            )
+        st.markdown("**Comments from respondents**")
+        if comments.empty:
+            st.caption("No comments on this topic.")
+        for group_name, text in comments[["group_name", "text"]].itertuples(index=False):
+            with st.container(border=True):
+                st.caption(group_name)
+                show_text(text)
+        if withheld:
+            st.caption(
+                f"{withheld} comment(s) from groups with fewer than {min_size} respondents are withheld."
+            )

@@ -1,0 +1,101 @@
+"""The report pack for the chosen assessment and method: the HTML report, the workbook, the
+result CSVs, the charts as SVG and PNG, the methodology disclosure."""
+
+import io
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from analysis.method import MethodConfig, method_from_dict
+from analysis.pipeline import AnalysisResult, write_run_files
+from analysis.report import write_report_pack
+from app_pages.common import (
+    channel_stats,
+    current_version,
+    get_engine,
+    load_data,
+    pick_assessment,
+    result_for,
+)
+from survey.db import transaction
+from survey.store import method_history
+
+FILES = {
+    "report.html": ("The report (HTML, opens offline)", "text/html"),
+    "report.xlsx": (
+        "The workbook (Excel)",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    "topics.csv": ("Topics (CSV)", "text/csv"),
+    "groups.csv": ("Groups by topic (CSV)", "text/csv"),
+    "changes.csv": ("Changes since last year (CSV)", "text/csv"),
+    "matrix.svg": ("Matrix (SVG)", "image/svg+xml"),
+    "matrix.png": ("Matrix (PNG)", "image/png"),
+    "channel_map.svg": ("Channel map (SVG)", "image/svg+xml"),
+    "heatmap.svg": ("Group heatmap (SVG)", "image/svg+xml"),
+    "disclosure.md": ("Methodology disclosure (Markdown)", "text/markdown"),
+    "method.json": ("Method record (JSON)", "application/json"),
+}
+
+
+@st.cache_data(max_entries=8, show_spinner="Writing the report pack ...")
+def pack_files(
+    assessment_key: str, version: str, method_json: str, _result: AnalysisResult, stats: pd.DataFrame
+) -> dict[str, bytes]:
+    """Every file of `materiality run` for this result, by name (cached on data, method and links)."""
+    with tempfile.TemporaryDirectory(prefix="report-") as folder:
+        write_run_files(_result, folder)
+        write_report_pack(_result, folder, stats)
+        return {path.name: path.read_bytes() for path in sorted(Path(folder).iterdir())}
+
+
+key = pick_assessment()
+if key:
+    data = load_data(key)
+    st.title(f"Reports: {data.name}")
+    with transaction(get_engine(), write=False) as session:
+        history = method_history(session=session, assessment_key=key)
+    choices = {"in force": "The method in force"}
+    for i, (when, author) in enumerate(history[["created_at", "author"]].itertuples(index=False)):
+        if i:
+            choices[str(i)] = f"Earlier method of {when:%Y-%m-%d %H:%M}, by {author}"
+    choices["defaults"] = "The defaults"
+    choice = st.selectbox("Method", list(choices), format_func=choices.get, key="report_method")
+    method = (
+        None
+        if choice == "in force"
+        else (
+            MethodConfig()
+            if choice == "defaults"
+            else method_from_dict(history["config"].iloc[int(choice)], record=True)
+        )
+    )
+    result = result_for(key, method)
+    stats = channel_stats(key, data)
+    if data.aggregates.histogram.empty:
+        st.info("No responses yet: the pack would hold empty tables and charts.")
+    files = pack_files(
+        key, current_version(key), json.dumps(result.method, sort_keys=True, default=str), result, stats
+    )
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, content in files.items():
+            bundle.writestr(f"{key}/{name}", content)
+    st.download_button(
+        "The whole pack (ZIP)",
+        archive.getvalue(),
+        file_name=f"materiality-{key}.zip",
+        mime="application/zip",
+        type="primary",
+        key="download_zip",
+    )
+    cols = st.columns(3)
+    for i, (name, (label, mime)) in enumerate(FILES.items()):
+        if name in files:
+            cols[i % 3].download_button(
+                label, files[name], file_name=f"{key}-{name}", mime=mime, key=f"download_{name}"
+            )

@@ -1,0 +1,45 @@
+"""Year over year: how topics moved against the previous assessment (GRI 3-2)."""
+
+import streamlit as st
+
+from analysis.charts import matrix_chart
+from app_pages.common import has_ratings, load_data, pick_assessment, result_for
+
+key = pick_assessment()
+if key:
+    data = load_data(key)
+    st.title(f"Year over year: {data.name}")
+    if has_ratings(data):
+        result = result_for(key)
+        if result.previous is None:
+            st.info("There is no earlier assessment to compare with.")
+        else:
+            changes = result.changes
+            earlier = result.previous.data
+            st.write(f"Compared with {earlier.name} ({earlier.key}), analysed with the same method.")
+            cols = st.columns(4)
+            cols[0].metric("Topics that changed tier", int(changes["tier_changed"].sum()))
+            cols[1].metric("New topics", int((changes["status"] == "added").sum()))
+            cols[2].metric("Topics dropped", int((changes["status"] == "removed").sum()))
+            moved = changes["rank_change"].dropna().abs()
+            cols[3].metric("Largest rank move", int(moved.max()) if len(moved) else 0)
+            st.dataframe(
+                changes.drop(columns=["topic"]),
+                hide_index=True,
+                column_config={
+                    "name": "Topic",
+                    "status": "Status",
+                    "tier_previous": f"Tier {earlier.year}",
+                    "tier": f"Tier {data.year}",
+                    "tier_changed": "Tier changed",
+                    "rank_previous": f"Rank {earlier.year}",
+                    "rank": f"Rank {data.year}",
+                    "rank_change": st.column_config.NumberColumn("Rank change", format="%+d"),
+                    "stakeholder_delta": st.column_config.NumberColumn("Stakeholders +/-", format="%+.2f"),
+                    "business_delta": st.column_config.NumberColumn("Business +/-", format="%+.2f"),
+                },
+                key="year_changes",
+            )
+            if result.topics[["stakeholder_importance", "business_significance"]].notna().all(axis=1).any():
+                st.altair_chart(matrix_chart(result, width=560, height=560), theme=None, key="year_matrix")
+                st.caption("Grey arrows run from last year's position to this year's.")
