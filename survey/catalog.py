@@ -207,13 +207,24 @@ def _read_scale(path: Path, problems: list[str]) -> Scale:
         problems.append(f"{path}: expected a mapping with min, max and labels")
         return Scale()
     low, high = raw.get("min", 1), raw.get("max", 5)
-    if not (isinstance(low, int) and isinstance(high, int) and 0 <= low < high <= 100):
+    whole = all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high))
+    if not (whole and 0 <= low < high <= 100):
         problems.append(f"{path}: field 'min'/'max' must be whole numbers with 0 <= min < max <= 100")
         return Scale()
     labels = raw.get("labels") or {}
+    if not isinstance(labels, dict):
+        problems.append(f"{path}: field 'labels' must map each dimension to labels per language")
+        return Scale()
     for dimension, by_language in labels.items():
+        if not isinstance(by_language, dict | None):
+            problems.append(f"{path}: field 'labels.{dimension}' must map each language to its labels")
+            continue
         for language, names in (by_language or {}).items():
-            if not isinstance(names, list) or len(names) != high - low + 1:
+            if (
+                not isinstance(names, list)
+                or len(names) != high - low + 1
+                or not all(isinstance(n, str) for n in names)
+            ):
                 problems.append(
                     f"{path}: field 'labels.{dimension}.{language}' must list {high - low + 1} labels"
                 )
