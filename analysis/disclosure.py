@@ -372,14 +372,21 @@ def disclosure_sections(result: AnalysisResult, channel_stats: pd.DataFrame) -> 
 
 
 def disclosure_markdown(sections: list[Section], title: str) -> str:
-    """The sections as Markdown: text HTML-escaped (Markdown passes HTML through), tables as pipe
-    tables with pipes in cells escaped."""
+    """The sections as Markdown: text HTML-escaped (Markdown passes HTML through), link syntax
+    and web addresses escaped so that no text becomes a link, tables as pipe tables with pipes in
+    cells escaped."""
 
     def text(value: object) -> str:
-        return html.escape(str(value), quote=False)
+        escaped = html.escape(str(value), quote=False).replace("\\", "\\\\")
+        return (
+            escaped.replace("[", "\\[")
+            .replace("]", "\\]")
+            .replace("://", ":\\/\\/")
+            .replace("www.", "www\\.")
+        )
 
     def cell(value: object) -> str:
-        return text(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+        return text(value).replace("|", "\\|").replace("\n", " ")
 
     lines = [f"# {text(title)}", ""]
     for section in sections:
