@@ -8,23 +8,14 @@ st.set_page_config(page_title="Materiality", page_icon="◧", layout="wide")
 
 pages = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page(
-        "app_pages/matrix.py", title="Materiality matrix", icon=":material/scatter_plot:", url_path="matrix"
-    ),
-    st.Page("app_pages/whatif.py", title="What-if and method", icon=":material/tune:", url_path="what-if"),
-    st.Page("app_pages/channels.py", title="Channel map", icon=":material/hub:", url_path="channels"),
-    st.Page(
-        "app_pages/year_over_year.py",
-        title="Year over year",
-        icon=":material/compare_arrows:",
-        url_path="changes",
-    ),
-    st.Page("app_pages/campaign.py", title="Campaign", icon=":material/campaign:", url_path="campaign"),
-    st.Page(
-        "app_pages/new_assessment.py", title="New assessment", icon=":material/add_circle:", url_path="new"
-    ),
-    st.Page("app_pages/imports.py", title="Import", icon=":material/upload_file:", url_path="import"),
-    st.Page("app_pages/reports.py", title="Reports", icon=":material/download:", url_path="reports"),
+    st.Page("app_pages/matrix.py", title="Materiality matrix", icon=":material/scatter_plot:"),
+    st.Page("app_pages/whatif.py", title="What-if and method", icon=":material/tune:"),
+    st.Page("app_pages/channels.py", title="Channel map", icon=":material/hub:"),
+    st.Page("app_pages/year_over_year.py", title="Year over year", icon=":material/compare_arrows:"),
+    st.Page("app_pages/campaign.py", title="Campaign", icon=":material/campaign:"),
+    st.Page("app_pages/new_assessment.py", title="New assessment", icon=":material/add_circle:"),
+    st.Page("app_pages/imports.py", title="Import", icon=":material/upload_file:"),
+    st.Page("app_pages/reports.py", title="Reports", icon=":material/download:"),
 ]
 # The survey answers links (/survey?token=...) for everyone; all else needs the committee's sign-in.
 survey = st.Page("app_pages/survey.py", title="Survey", url_path="survey", visibility="hidden")

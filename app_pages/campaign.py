@@ -50,15 +50,15 @@ if key:
 
     st.subheader("Issue survey links")
     groups = dict(zip(data.groups["group"], data.groups["name"], strict=True))
+    group = st.selectbox("Group", list(groups), format_func=groups.get, key="links_group")
     with st.form("issue_links"):
-        cols = st.columns(4)
-        group = cols[0].selectbox("Group", list(groups), format_func=groups.get, key="links_group")
+        cols = st.columns(3)
         channels = ["", *data.channels.loc[data.channels["group"] == group, "channel"]]
-        channel = cols[1].selectbox(
+        channel = cols[0].selectbox(
             "Channel", channels, format_func=lambda c: c or "(any)", key="links_channel"
         )
-        language = cols[2].selectbox("Language", ["en", "zh"], key="links_language")
-        count = cols[3].number_input("Personal links", 1, 100_000, 10, key="links_count")
+        language = cols[1].selectbox("Language", ["en", "zh"], key="links_language")
+        count = cols[2].number_input("Personal links", 1, 100_000, 10, key="links_count")
         is_open = st.checkbox(
             "One open link instead (anonymous, shared; replaces the group's older one)", key="links_open"
         )

@@ -12,7 +12,9 @@ if key:
     data = load_data(key)
     st.title(f"Stakeholder channel map: {data.name}")
     result = result_for(key)
-    st.altair_chart(channel_map_chart(result, channel_stats(key, data)), theme=None, key="channel_map")
+    st.altair_chart(
+        channel_map_chart(result, channel_stats(key, data)), theme=None, width="content", key="channel_map"
+    )
     mismatches = focus_mismatches(result)
     if not mismatches.empty:
         st.subheader("Declared focus against ratings")
@@ -24,7 +26,7 @@ if key:
         )
     if has_ratings(data):
         st.subheader("Group heatmap")
-        st.altair_chart(heatmap_chart(result), theme=None, key="heatmap")
+        st.altair_chart(heatmap_chart(result), theme=None, width="content", key="heatmap")
         st.subheader("Agreement")
         st.dataframe(
             agreement_facts(result),

@@ -137,9 +137,13 @@ def show_text(text: str) -> None:
     st.text(text)
 
 
-def chart_with_topic_pick(chart: alt.LayerChart, name: str = "pick") -> alt.LayerChart:
+def chart_with_topic_pick(chart: alt.LayerChart, name: str = "pick") -> tuple[alt.LayerChart, list[str]]:
     """The matrix with a click-to-pick selection on its topic points, drawn as SVG (so every
-    point is an element of the page)."""
+    point is an element of the page), and its title lines to show above it.
+
+    Streamlit fits a chart into its width and height, titles included: the chart's own title is
+    taken off (the page shows it) and the y-axis title is kept within the plot's height.
+    """
     pick = alt.selection_point(name=name, fields=["topic"], on="click")
     layers = list(chart.layer)
     for i, layer in enumerate(layers):
@@ -147,7 +151,11 @@ def chart_with_topic_pick(chart: alt.LayerChart, name: str = "pick") -> alt.Laye
         if mark == "point" and "shape" in layer.encoding.to_dict():
             layers[i] = layer.add_params(pick).properties(name="topic_points")
     chart.layer = layers
-    return chart.properties(usermeta={"embedOptions": {"renderer": "svg", "actions": False}})
+    title = chart.title
+    lines = [str(title.text), *list(title.subtitle)] if isinstance(title, alt.Title) else []
+    chart.title = alt.Undefined
+    chart.config.axisY = alt.AxisConfig(titleLimit=max(200, int(chart.height) - 90))
+    return chart.properties(usermeta={"embedOptions": {"renderer": "svg", "actions": False}}), lines
 
 
 def picked(event: object, name: str = "pick") -> str | None:

@@ -27,30 +27,31 @@ if key:
         plotted = topics.dropna(subset=["stakeholder_importance", "business_significance"])
         if plotted.empty:
             st.info("No topic has ratings on both axes yet (stakeholders and management): nothing to plot.")
-        left, right = st.columns([3, 2])
+        left, right = st.columns([3, 1])
         with left:
             event = None
             if not plotted.empty:
+                chart, lines = chart_with_topic_pick(matrix_chart(result, width=640, height=560))
+                st.caption(" ".join(lines[1:]))
                 event = st.altair_chart(
-                    chart_with_topic_pick(matrix_chart(result, width=560, height=560)),
+                    chart,
                     theme=None,
+                    width="content",
                     on_select="rerun",
                     selection_mode="pick",
                     key="matrix_chart",
                 )
         with right:
             st.dataframe(
-                topics[["rank", "name", "tier", "stakeholder_importance", "business_significance", "p_tier"]],
+                topics[["rank", "name", "tier", "p_tier"]],
                 hide_index=True,
                 column_config={
                     "rank": "Rank",
                     "name": "Topic",
                     "tier": "Tier",
-                    "stakeholder_importance": st.column_config.NumberColumn("Stakeholders", format="%.2f"),
-                    "business_significance": st.column_config.NumberColumn("Business", format="%.2f"),
                     "p_tier": st.column_config.NumberColumn("p_tier", format="percent"),
                 },
-                height=560,
+                height=600,
                 key="matrix_topics",
             )
         names = dict(zip(topics["topic"], topics["name"], strict=True))
