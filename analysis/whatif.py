@@ -21,13 +21,17 @@ from analysis.method import MethodConfig, method_from_dict
 from analysis.pipeline import AnalysisResult
 
 # Resamples for an interactive what-if, by tiering method. The clustering methods refit on
-# every resample, which costs about 1 ms (k-means) to 15 ms (mixtures) per resample.
-INTERACTIVE_RESAMPLES = {"jenks": 200, "thresholds": 200, "quantiles": 200, "kmeans": 100, "gmm": 100}
+# every resample, about 10 ms (k-means) to 30 ms or more (mixtures) each, so their preview
+# p_tier rests on few resamples: below the 100 a saved method may use, hence set without
+# validation. The page says how many were used.
+INTERACTIVE_RESAMPLES = {"jenks": 200, "thresholds": 200, "quantiles": 200, "kmeans": 20, "gmm": 10}
 STABLE_P_TIER = 0.8
 
 
 def interactive(method: MethodConfig) -> MethodConfig:
-    """`method` with fewer resamples, for a quick what-if (never more than the method's own)."""
+    """`method` with fewer resamples, for a quick what-if (never more than the method's own).
+
+    Only for previews: a method saved from a what-if keeps its own number of resamples."""
     resamples = min(method.resamples, INTERACTIVE_RESAMPLES[method.tiering.method])
     return method.model_copy(update={"resamples": resamples})
 
