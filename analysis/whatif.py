@@ -153,7 +153,7 @@ def headline(result: AnalysisResult) -> pd.DataFrame:
 
 def moves_chart(
     moves: pd.DataFrame, after: AnalysisResult, *, width: int = 460, height: int = 460
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.FacetChart:
     """A light matrix of a variant: topics coloured by their new tier, those that changed tier
     ringed and labelled, the variant's tier boundaries dashed. Light enough to redraw on every
     change of a what-if control."""
