@@ -78,6 +78,10 @@ def main(argv: list[str]) -> int:
         print(run.summary())
         for problem in problems[:10]:
             print(f"  PROBLEM {problem}")
+        for error in sorted(set(run.errors))[:5]:
+            print(f"  SUBMISSION ERROR ({run.errors.count(error)}x) {error[:300]}")
+        for error in sorted(set(run.reader_errors))[:5]:
+            print(f"  ANALYSIS ERROR ({run.reader_errors.count(error)}x) {error[:300]}")
         sound = not problems and not run.errors and not run.reader_errors
         failed |= not sound
         p95 = run.percentile_ms(95)

@@ -529,6 +529,7 @@ def import_assessment(*, session: Session, document: AssessmentFile, as_key: str
     session.add(assessment)
     session.flush()
     aid = assessment.id
+    assert aid is not None
 
     topic_id = dict(session.execute(select(Topic.key, Topic.id).where(Topic.assessment_id == aid)).all())
     dimension_id = dict(

@@ -8,8 +8,10 @@ deadlock on a lock upgrade. PostgreSQL is reached through psycopg.
 from __future__ import annotations
 
 import contextvars
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from alembic import command
@@ -105,12 +107,31 @@ def schema_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+_sqlite_writers: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_sqlite_writers_guard = threading.Lock()
+
+
+def _sqlite_write_turn(engine: Engine) -> threading.RLock:
+    """One lock per SQLite engine that write transactions of this process queue on.
+
+    SQLite lets one writer in at a time and makes the others poll with growing sleeps (the busy
+    timeout), so under many concurrent writers a transaction could wait for seconds, or time
+    out, while others kept getting in. Waiting on a lock in the process instead hands the file
+    over as soon as it is free."""
+    with _sqlite_writers_guard:
+        lock = _sqlite_writers.get(engine)
+        if lock is None:
+            lock = _sqlite_writers[engine] = threading.RLock()
+        return lock
+
+
 @contextmanager
 def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     """A session in one transaction: committed when the block ends, rolled back on error."""
     token = _write_transaction.set(write)
+    turn = _sqlite_write_turn(engine) if write and engine.dialect.name == "sqlite" else nullcontext()
     try:
-        with Session(engine, expire_on_commit=False) as session, session.begin():
+        with turn, Session(engine, expire_on_commit=False) as session, session.begin():
             yield session
     finally:
         _write_transaction.reset(token)

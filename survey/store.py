@@ -608,8 +608,14 @@ def _insert_rows(session: Session, table: str, columns: dict[str, list | pd.Seri
 
 def _lock_assessment(session: Session, assessment_id: int) -> None:
     """Serialise aggregate maintenance per assessment (a row lock on PostgreSQL; SQLite write
-    transactions are already exclusive)."""
-    session.execute(select(Assessment.id).where(Assessment.id == assessment_id).with_for_update())
+    transactions are already exclusive).
+
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: every submission inserting a response holds a
+    key-share lock on the assessment row (the foreign key), and ``FOR UPDATE`` would wait for a
+    moment with no submission in flight, which under steady load never comes."""
+    session.execute(
+        select(Assessment.id).where(Assessment.id == assessment_id).with_for_update(key_share=True)
+    )
 
 
 def _upsert(session: Session, table, rows: list[dict], keys: Sequence[str], additive: Sequence[str]) -> None:
@@ -801,7 +807,8 @@ def load_assessment_data(
     counts = (
         session.execute(
             select(Response.group_id, Response.channel_id, Response.source, func.count())
-            .where(Response.assessment_id == aid)
+            # the responses in the summary tables, not those committed since they were folded in
+            .where(Response.assessment_id == aid, Response.aggregated.is_(True))
             .group_by(Response.group_id, Response.channel_id, Response.source)
         ).all()
         if response_counts
