@@ -27,3 +27,13 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = out[column].map(neutralise_formula)
     out.columns = [neutralise_formula(c) for c in out.columns]
     return out
+
+
+# Characters that Markdown (and Streamlit's extensions: `:color[...]`, `$math$`) give meaning.
+MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~$:&")
+
+
+def markdown_literal(value: object) -> str:
+    """`value` as Markdown that shows exactly its characters: every character Markdown could
+    read as syntax is backslash-escaped, so no text becomes a link, emphasis, math or HTML."""
+    return "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in str(value)).replace("\n", " ")

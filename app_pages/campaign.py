@@ -3,6 +3,7 @@ responses, export unused links for reminders, withdraw a response."""
 
 import streamlit as st
 
+from analysis.textsafety import markdown_literal
 from app_pages.common import get_engine, load_data, pick_assessment
 from survey.campaign import rows_csv
 from survey.db import transaction
@@ -36,7 +37,7 @@ if key:
     engine = get_engine()
     with transaction(engine, write=False) as session:
         status = get_assessment(session=session, key=key).status
-    st.title(f"Campaign: {data.name}")
+    st.title(f"Campaign: {markdown_literal(data.name)}", anchor=False)
     cols = st.columns([1, 1, 3])
     cols[0].metric("Status", status)
     if status != "open" and cols[1].button("Open the survey", type="primary", key="campaign_open"):

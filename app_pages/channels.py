@@ -4,13 +4,14 @@ minority views (groups that rate a topic far above the overall score)."""
 import streamlit as st
 
 from analysis.charts import channel_map_chart, focus_mismatches, heatmap_chart
+from analysis.textsafety import markdown_literal
 from analysis.views import agreement_facts, group_correlations, minority_views
 from app_pages.common import channel_stats, has_ratings, load_data, pick_assessment, result_for
 
 key = pick_assessment()
 if key:
     data = load_data(key)
-    st.title(f"Stakeholder channel map: {data.name}")
+    st.title(f"Stakeholder channel map: {markdown_literal(data.name)}", anchor=False)
     result = result_for(key)
     st.altair_chart(
         channel_map_chart(result, channel_stats(key, data)), theme=None, width="content", key="channel_map"

@@ -4,6 +4,7 @@ respondents' comments on it (click a point, or choose the topic below the table)
 import streamlit as st
 
 from analysis.charts import matrix_chart
+from analysis.textsafety import markdown_literal
 from app_pages.common import (
     chart_with_topic_pick,
     get_engine,
@@ -20,7 +21,7 @@ from survey.store import topic_comments
 key = pick_assessment()
 if key:
     data = load_data(key)
-    st.title(f"Materiality matrix: {data.name}")
+    st.title(f"Materiality matrix: {markdown_literal(data.name)}", anchor=False)
     if has_ratings(data):
         result = result_for(key)
         topics = result.topics
@@ -66,7 +67,7 @@ if key:
             help="Or click a point on the matrix.",
         )
         row = topics.set_index("topic").loc[topic]
-        st.subheader(names[topic])
+        st.subheader(markdown_literal(names[topic]), anchor=False)
         cols = st.columns(4)
         cols[0].metric("Tier", row["tier"] or "-")
         cols[1].metric("Rank", int(row["rank"]))
@@ -104,7 +105,7 @@ if key:
             st.caption("No comments on this topic.")
         for group_name, text in comments[["group_name", "text"]].itertuples(index=False):
             with st.container(border=True):
-                st.caption(group_name)
+                st.caption(markdown_literal(group_name))
                 show_text(text)
         if withheld:
             st.caption(

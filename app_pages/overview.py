@@ -3,6 +3,7 @@ the headline result (the top tier with its stability)."""
 
 import streamlit as st
 
+from analysis.textsafety import markdown_literal
 from analysis.whatif import headline
 from app_pages.common import channel_stats, get_engine, has_ratings, load_data, pick_assessment, result_for
 from survey.db import transaction
@@ -13,7 +14,7 @@ if key:
     data = load_data(key)
     with transaction(get_engine(), write=False) as session:
         status = get_assessment(session=session, key=key).status
-    st.title(data.name)
+    st.title(markdown_literal(data.name), anchor=False)
     stats = channel_stats(key, data)
     responses = int(data.responses["n_responses"].sum()) if not data.responses.empty else 0
     issued = int(stats["links_issued"].fillna(0).sum())

@@ -13,6 +13,7 @@ import streamlit as st
 from analysis.method import MethodConfig, method_from_dict
 from analysis.pipeline import AnalysisResult, write_run_files
 from analysis.report import write_report_pack
+from analysis.textsafety import markdown_literal
 from app_pages.common import (
     channel_stats,
     current_version,
@@ -56,7 +57,7 @@ def pack_files(
 key = pick_assessment()
 if key:
     data = load_data(key)
-    st.title(f"Reports: {data.name}")
+    st.title(f"Reports: {markdown_literal(data.name)}", anchor=False)
     with transaction(get_engine(), write=False) as session:
         history = method_history(session=session, assessment_key=key)
     choices = {"in force": "The method in force"}

@@ -6,6 +6,7 @@ are saved as a draft with a personal link on every change, and are recorded on s
 
 import streamlit as st
 
+from analysis.textsafety import markdown_literal
 from app_pages.common import get_engine
 from survey import i18n
 from survey.db import transaction
@@ -73,7 +74,7 @@ dimension = form.dimension
 st.title(i18n.text(lang, "title", dimension))
 st.markdown(i18n.text(lang, "who", year=form.year))
 st.markdown(i18n.text(lang, "why", dimension))
-st.markdown(i18n.text(lang, "answering_as", group=form.group_name[lang]))
+st.markdown(i18n.text(lang, "answering_as", group=markdown_literal(form.group_name[lang])))
 st.markdown(i18n.text(lang, "privacy"))
 st.markdown(i18n.text(lang, "time", minutes=i18n.minutes_needed(len(form.topics)), topics=len(form.topics)))
 if target.is_open:
@@ -100,8 +101,8 @@ def rating_label(option: object) -> str:
 
 for number, topic in enumerate(form.topics, start=1):
     st.divider()
-    st.subheader(f"{number}. {topic.name[lang]}", anchor=False)
-    st.caption(topic.description[lang])
+    st.subheader(f"{number}. {markdown_literal(topic.name[lang])}", anchor=False)
+    st.caption(markdown_literal(topic.description[lang]))
     key = f"survey_rate_{lang}_{topic.key}"
     if key not in state:
         given = answers.ratings.get(topic.key)

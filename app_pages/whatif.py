@@ -8,6 +8,7 @@ import streamlit as st
 
 from analysis.method import TIERING_METHODS, MethodError
 from analysis.pipeline import analyse
+from analysis.textsafety import markdown_literal
 from analysis.whatif import (
     interactive,
     method_changes,
@@ -152,7 +153,7 @@ def what_if(key: str, data, base, base_result) -> None:
 key = pick_assessment()
 if key:
     data = load_data(key)
-    st.title(f"What-if and method: {data.name}")
+    st.title(f"What-if and method: {markdown_literal(data.name)}", anchor=False)
     if st.session_state.pop("method_saved", False):
         st.success("Saved: the new method is in force and logged below.")
     if has_ratings(data):

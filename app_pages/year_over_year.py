@@ -3,12 +3,13 @@
 import streamlit as st
 
 from analysis.charts import matrix_chart
+from analysis.textsafety import markdown_literal
 from app_pages.common import has_ratings, load_data, pick_assessment, result_for
 
 key = pick_assessment()
 if key:
     data = load_data(key)
-    st.title(f"Year over year: {data.name}")
+    st.title(f"Year over year: {markdown_literal(data.name)}", anchor=False)
     if has_ratings(data):
         result = result_for(key)
         if result.previous is None:
@@ -16,7 +17,8 @@ if key:
         else:
             changes = result.changes
             earlier = result.previous.data
-            st.write(f"Compared with {earlier.name} ({earlier.key}), analysed with the same method.")
+            earlier_name = markdown_literal(f"{earlier.name} ({earlier.key})")
+            st.write(f"Compared with {earlier_name}, analysed with the same method.")
             cols = st.columns(4)
             cols[0].metric("Topics that changed tier", int(changes["tier_changed"].sum()))
             cols[1].metric("New topics", int((changes["status"] == "added").sum()))

@@ -21,3 +21,19 @@ def test_frame_text_columns_only():
     assert out["name"].tolist() == ["'=cmd|' /C calc'!A0", "ok"]
     assert out["value"].tolist() == [-1.0, 2.0]
     assert frame["name"].iloc[0].startswith("=")  # the input is not modified
+
+
+def test_markdown_literal_renders_as_the_same_text():
+    from html import escape
+
+    from markdown_it import MarkdownIt
+
+    from analysis.textsafety import markdown_literal
+
+    # markdown-it-py: a CommonMark renderer, as Markdown viewers and Streamlit follow CommonMark
+    renderer = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    for text in ["[click](http://evil.example)", "<script>alert(1)</script>", "**bold** _x_ `code`",
+                 ":red[alert] $x^2$", "www.evil.example", "# heading", "a & b"]:
+        html = renderer.render(markdown_literal(text))
+        assert "<a " not in html and "<script" not in html and "<strong>" not in html and "<h1>" not in html
+        assert html == f"<p>{escape(text, quote=False)}</p>\n"
