@@ -100,7 +100,8 @@ def prepare(url: str, links: int) -> list[IssuedLink]:
 def run_load(url: str, backend: str, *, submitters: int, seconds: float, links: int) -> LoadRun:
     """Drive submissions and analyses together for `seconds` (or until the links run out)."""
     pool = prepare(url, links)
-    engine = create_db_engine(url)
+    # one connection for every submitter and the reader, so none queues for the pool
+    engine = create_db_engine(url, pool_size=submitters + 2)
     with transaction(engine, write=False) as session:
         aid = get_assessment(session=session, key=KEY).id
         topics = list(

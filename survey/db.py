@@ -63,9 +63,14 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_transaction.get() else "BEGIN")
 
 
-def create_db_engine(url: str | None = None, *, upgrade: bool = True) -> Engine:
-    """Open the database at `url` (default: settings) and bring its schema up to date."""
-    url = normalise_url(url or get_settings().database_url)
+def create_db_engine(url: str | None = None, *, upgrade: bool = True, pool_size: int | None = None) -> Engine:
+    """Open the database at `url` (default: settings) and bring its schema up to date.
+
+    `pool_size` (default: settings) is the number of PostgreSQL connections kept per process;
+    as many again may be opened at peaks. A process with more busy threads than that waits.
+    """
+    settings = get_settings()
+    url = normalise_url(url or settings.database_url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
@@ -78,7 +83,8 @@ def create_db_engine(url: str | None = None, *, upgrade: bool = True) -> Engine:
             )
         _configure_sqlite(engine)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        size = pool_size or settings.db_pool_size
+        engine = create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=size)
     if upgrade:
         upgrade_schema(engine)
     return engine

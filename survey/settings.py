@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     admin_password: str | None = Field(
         default=None, description="Committee password; generated on first start when unset."
     )
+    db_pool_size: int = Field(
+        default=10, ge=1, le=1000, description="PostgreSQL connections kept per app or CLI process."
+    )
     test_postgres_url: str | None = Field(
         default=None, description="PostgreSQL URL the test suite also runs the store tests on."
     )
