@@ -202,6 +202,9 @@ class MaterialityTiers(BaseEstimator):
             covariance_type=self.covariance_type,
             n_init=self.n_init if init is None else 1,
             means_init=init,
+            # k-means++ seeding of each restart: as good a start as a full k-means run on a
+            # handful of topics, at a quarter of the cost (what-if previews refit interactively)
+            init_params="k-means++",
             random_state=random_state,
         ).fit(X)
 
