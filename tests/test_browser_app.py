@@ -4,17 +4,13 @@ an anonymous visitor gets no committee page, while a survey link still works."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, streamlit_app
+from browser import settle as settle_run
 from playwright.sync_api import Page, expect, sync_playwright
 
 from survey import i18n
@@ -26,17 +22,9 @@ from survey.store import create_assessment, set_status
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "browser committee password"
 SCREEN = {"width": 1680, "height": 1050}
 MATRIX_POINTS = 'path[aria-roledescription="point"][aria-label*="Topic: "]'
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -52,43 +40,13 @@ def app_server(tmp_path, catalog) -> Iterator[tuple[str, str]]:
         set_status(session=session, key="2021", status="open")
         (link,) = issue_invitations(session=session, assessment_key="2021", group="employees", language="en")
     engine.dispose()
-    port = free_port()
-    env = {
-        **os.environ,
-        "MATERIALITY_DATABASE_URL": url,
-        "MATERIALITY_ADMIN_PASSWORD": PASSWORD,
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    }
-    log = (tmp_path / "streamlit.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                    if answer.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            assert server.poll() is None, (tmp_path / "streamlit.log").read_text()
-            assert time.monotonic() < deadline, "the app did not come up within 60 s"
-            time.sleep(0.3)
+    with streamlit_app(url, tmp_path / "streamlit.log", password=PASSWORD) as base:
         yield base, link.token
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
 
 
 def settle(page: Page) -> None:
-    """Wait until Streamlit has finished its current run."""
-    page.wait_for_timeout(300)
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+    """Wait until Streamlit has finished its current run (committee pages take longer)."""
+    settle_run(page, pause_ms=300, timeout_ms=60_000)
 
 
 def open_page(page: Page, title: str) -> None:

@@ -3,17 +3,11 @@ invitation link on a phone-sized screen, rate every topic, submit, and come back
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from browser import CHROMIUM, CHROMIUM_ARGS, settle, streamlit_app
+from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 
 from survey import i18n
@@ -24,17 +18,8 @@ from survey.store import create_assessment, set_status
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PHONE = {"width": 390, "height": 844}
 EN, ZH = i18n.STRINGS["en"], i18n.STRINGS["zh"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -48,44 +33,11 @@ def app_server(tmp_path, catalog) -> Iterator[tuple[str, object, str]]:
         (link,) = issue_invitations(
             session=session, assessment_key="2021", group="clients", channel="Official website", language="zh"
         )
-    port = free_port()
-    env = {
-        **os.environ,
-        "MATERIALITY_DATABASE_URL": url,
-        "MATERIALITY_ADMIN_PASSWORD": "browser-test-password",
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    }
-    log = (tmp_path / "streamlit.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                    if answer.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            assert server.poll() is None, (tmp_path / "streamlit.log").read_text()
-            assert time.monotonic() < deadline, "the app did not come up within 60 s"
-            time.sleep(0.3)
-        yield base, engine, link.token
+        with streamlit_app(url, tmp_path / "streamlit.log", password="browser-test-password") as base:
+            yield base, engine, link.token
     finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
         engine.dispose()
-
-
-def settle(page: Page) -> None:
-    """Wait until Streamlit has finished its current run."""
-    page.wait_for_timeout(150)
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=20_000)
 
 
 def test_respondent_answers_on_a_phone_and_cannot_submit_twice(app_server, catalog, tmp_path):

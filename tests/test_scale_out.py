@@ -5,16 +5,12 @@ neither server's log holds a survey token."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, settle, streamlit_app
 from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import func, select
 
@@ -27,59 +23,15 @@ from survey.store import create_assessment, set_status
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "scale-out committee password"
 EN = i18n.STRINGS["en"]
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def app_server(database_url: str, log_path: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port; yields its base URL."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "MATERIALITY_DATABASE_URL": database_url,
-        "MATERIALITY_ADMIN_PASSWORD": PASSWORD,
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    }
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true", "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-             "--logger.level", "debug"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                        if answer.read().decode().strip() == "ok":
-                            break
-                except OSError:
-                    pass
-                assert server.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, "the app did not come up within 60 s"
-                time.sleep(0.3)
-            yield base
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
-
-
-def settle(page: Page) -> None:
-    page.wait_for_timeout(150)
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=30_000)
+    """`streamlit run app.py` on a free loopback port, logging at debug level; yields its URL."""
+    with streamlit_app(database_url, log_path, password=PASSWORD, debug_log=True) as base:
+        yield base
 
 
 def answer_survey(page: Page, base: str, token: str, n_topics: int, value: int) -> None:
