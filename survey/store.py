@@ -966,7 +966,9 @@ def topic_comments(
         raise NotFound(f"no topic '{topic}' in assessment '{assessment_key}'")
     sizes = dict(
         session.execute(
-            select(Response.group_id, func.count()).where(Response.assessment_id == aid).group_by(Response.group_id)
+            select(Response.group_id, func.count())
+            .where(Response.assessment_id == aid)
+            .group_by(Response.group_id)
         ).all()
     )
     which = Comment.topic_id.is_(None) if topic is None else Comment.topic_id == index.topics[topic]

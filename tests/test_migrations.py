@@ -34,7 +34,8 @@ def test_older_database_is_upgraded_on_open(db_url):
         connection.execute(
             text(
                 "INSERT INTO assessment (key, year, name, status, scale_min, scale_max, scale_labels, "
-                "revision, created_at) VALUES ('2018', 2018, 'Old', 'closed', 1, 5, '{}', 0, CURRENT_TIMESTAMP)"
+                "revision, created_at) "
+                "VALUES ('2018', 2018, 'Old', 'closed', 1, 5, '{}', 0, CURRENT_TIMESTAMP)"
             )
         )
     old.dispose()
