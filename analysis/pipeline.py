@@ -495,4 +495,3 @@ def write_run_files(result: AnalysisResult, out_dir: str | Path) -> list[Path]:
         "method.json": json_text(result.method),
     }
     return write_atomically(Path(out_dir), {name: text.encode("utf-8") for name, text in contents.items()})
-

@@ -42,8 +42,10 @@ def main(args: list[str]) -> int:
     memory = ""
     if hasattr(os, "sysconf") and "SC_PHYS_PAGES" in os.sysconf_names:
         memory = f", {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB"
-    print(f"\nBenchmarks on {date.today().isoformat()}, {os.cpu_count()} cores{memory}, "
-          f"Python {platform.python_version()}\n")
+    print(
+        f"\nBenchmarks on {date.today().isoformat()}, {os.cpu_count()} cores{memory}, "
+        f"Python {platform.python_version()}\n"
+    )
     widths = [max(len(r[i]) for r in [COLUMNS, *rows]) for i in range(len(COLUMNS))]
     print("| " + " | ".join(c.ljust(w) for c, w in zip(COLUMNS, widths, strict=True)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")

@@ -32,8 +32,15 @@ def test_markdown_literal_renders_as_the_same_text():
 
     # markdown-it-py: a CommonMark renderer, as Markdown viewers and Streamlit follow CommonMark
     renderer = MarkdownIt("commonmark").enable(["table", "strikethrough"])
-    for text in ["[click](http://evil.example)", "<script>alert(1)</script>", "**bold** _x_ `code`",
-                 ":red[alert] $x^2$", "www.evil.example", "# heading", "a & b"]:
+    for text in [
+        "[click](http://evil.example)",
+        "<script>alert(1)</script>",
+        "**bold** _x_ `code`",
+        ":red[alert] $x^2$",
+        "www.evil.example",
+        "# heading",
+        "a & b",
+    ]:
         html = renderer.render(markdown_literal(text))
         assert "<a " not in html and "<script" not in html and "<strong>" not in html and "<h1>" not in html
         assert html == f"<p>{escape(text, quote=False)}</p>\n"
