@@ -6,14 +6,15 @@ default SQLite file), upgrading its schema when it is older than this toolkit.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from sqlalchemy.engine import Engine
 
+from core.files import new_csv_file
 from survey.catalog import CatalogError, load_catalog
 from survey.db import DatabaseError, create_db_engine, transaction
 from survey.demo import create_demo
@@ -135,8 +136,6 @@ def run(
 ) -> None:
     """Analyse an assessment: scores with intervals, tiers with p_tier, agreement, changes, method."""
     # imported here so that the other commands start without the numerical stack
-    from pathlib import Path
-
     from analysis.method import MethodError, load_method_file, method_from_dict
     from analysis.pipeline import RUN_FILES, analyse, write_run_files
     from analysis.report import channel_stats_from, write_report_pack
@@ -186,36 +185,6 @@ BaseUrlOption = Annotated[
 ]
 
 
-@contextlib.contextmanager
-def new_csv_file(out: str, columns: list[str]) -> Iterator[Callable[[list[dict]], None]]:
-    """Write rows to `out`, which appears only if the whole block succeeds (links written to a
-    file that is then lost could never be recreated, as only their hashes are stored)."""
-    import csv
-    import os
-    import tempfile
-    from pathlib import Path
-
-    from analysis.textsafety import neutralise_formula
-
-    target = Path(out)
-    if target.exists():
-        raise StoreError(f"{out} exists already; choose a new file (links are never overwritten)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        # UTF-8 with a byte-order mark so that spreadsheet and mail-merge tools read Chinese names.
-        with os.fdopen(handle, "w", encoding="utf-8-sig", newline="") as stream:
-            writer = csv.DictWriter(stream, fieldnames=columns)
-            writer.writeheader()
-            yield lambda rows: writer.writerows(
-                {k: neutralise_formula(v) for k, v in row.items()} for row in rows
-            )
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-
-
 @app.command("open")
 @reports_errors
 def open_command(assessment: AssessmentOption, db: DbOption = None) -> None:
@@ -256,7 +225,7 @@ def invite(
     from survey.settings import get_settings
 
     base = base_url or get_settings().base_url
-    with new_csv_file(out, LINK_COLUMNS) as write, transaction(open_engine(db)) as session:
+    with new_csv_file(Path(out), LINK_COLUMNS) as write, transaction(open_engine(db)) as session:
         if open_link:
             if count != 1:
                 raise StoreError("count: an open link is a single link; leave out --count")
@@ -335,7 +304,7 @@ def links(
     if not out:
         raise StoreError("--unused needs --out FILE")
     columns = LINK_COLUMNS if reissue else UNUSED_COLUMNS
-    with new_csv_file(out, columns) as write, transaction(engine) as session:
+    with new_csv_file(Path(out), columns) as write, transaction(engine) as session:
         if reissue:
             fresh = reissue_unused(session=session, assessment_key=assessment, group=group, channel=channel)
             write(link_rows(fresh, base_url or get_settings().base_url))

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from analysis.aggregates import AssessmentData
     from analysis.pipeline import AnalysisResult
+    from core.aggregates import AssessmentData
 
 TIER_ORDER = ["high", "material", "low"]
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.

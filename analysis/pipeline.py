@@ -21,11 +21,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from analysis.aggregates import AssessmentData
 from analysis.agreement import group_correlations, kendall_w, krippendorff_alpha, value_counts_from_histogram
 from analysis.changes import CHANGE_COLUMNS, year_over_year
 from analysis.method import MethodConfig
-from analysis.output import write_atomically
 from analysis.scores import (
     BUSINESS_DIMENSION,
     STAKEHOLDER_DIMENSION,
@@ -35,9 +33,11 @@ from analysis.scores import (
     group_statistics,
     nominal_weights,
 )
-from analysis.textsafety import neutralise_frame
 from analysis.tiers import MaterialityTiers
-from survey import __version__ as TOOLKIT_VERSION  # noqa: N812 - a constant
+from core import __version__ as TOOLKIT_VERSION  # noqa: N812 - a constant
+from core.aggregates import MOMENTS, SUMMARY_TABLES, AssessmentData, canonical_moments
+from core.files import write_atomically
+from core.formats import csv_text, json_text
 
 TOPIC_COLUMNS = [
     "topic",
@@ -72,7 +72,6 @@ GROUP_COLUMNS = [
 ]
 COMBINED_SCORE = "(stakeholder_importance + business_significance) / 2"
 RUN_FILES = ("topics.csv", "groups.csv", "agreement.json", "changes.csv", "method.json")
-FLOAT_FORMAT = "%.6f"
 
 
 @dataclass(frozen=True)
@@ -338,14 +337,6 @@ def _agreement(
 
 def fingerprint(data: AssessmentData) -> str:
     """SHA-256 of the analysed input: catalog snapshot, scale and aggregates, canonically ordered."""
-    a = data.aggregates
-    moments = a.moments.copy()
-    if not moments.empty:
-        swap = (moments["topic_a"].astype(str) > moments["topic_b"].astype(str)).to_numpy()
-        for first, second in (("topic_a", "topic_b"), ("sum_a", "sum_b")):
-            left, right = moments[first].to_numpy().copy(), moments[second].to_numpy().copy()
-            moments[first] = np.where(swap, right, left)
-            moments[second] = np.where(swap, left, right)
 
     def columns(
         frame: pd.DataFrame, keys: list[str], text: list[str], counts: list[str], sums: list[str]
@@ -360,34 +351,22 @@ def fingerprint(data: AssessmentData) -> str:
         rows = sorted(zip(*values, strict=True), key=lambda row: tuple(row[i] for i in order))
         return {name: [row[i] for row in rows] for i, name in enumerate(names)}
 
-    content = {
+    content: dict[str, Any] = {
         "key": data.key,
         "year": int(data.year),
         "name": data.name,
         "scale": [int(data.scale_min), int(data.scale_max)],
         "topics": columns(data.topics, ["topic"], ["topic", "name", "category"], [], []),
         "groups": columns(data.groups, ["group"], ["group", "name", "dimension"], [], ["default_weight"]),
-        "histogram": columns(
-            a.histogram,
-            ["group", "dimension", "topic", "value"],
-            ["group", "dimension", "topic"],
-            ["value", "n"],
-            [],
-        ),
-        "moments": columns(
-            moments,
-            ["group", "dimension", "topic_a", "topic_b"],
-            ["group", "dimension", "topic_a", "topic_b"],
-            ["n"],
-            ["sum_a", "sum_b", "sum_ab"],
-        ),
-        "dont_know": columns(
-            a.dont_know, ["group", "dimension", "topic"], ["group", "dimension", "topic"], ["n_dont_know"], []
-        ),
-        "respondents": columns(
-            a.respondents, ["group", "dimension"], ["group", "dimension"], ["n_respondents"], []
-        ),
     }
+    for layout in SUMMARY_TABLES:
+        frame = data.aggregates.frame(layout)
+        if layout is MOMENTS:
+            frame = canonical_moments(frame)
+        # a rating value is a key of the histogram, hashed as the whole number it is
+        text = [k for k in layout.keys if k != "value"]
+        counts = ["value", *layout.counts] if "value" in layout.keys else list(layout.counts)
+        content[layout.frame] = columns(frame, list(layout.keys), text, counts, list(layout.sums))
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -455,30 +434,6 @@ def method_record(
 
 
 # --- the files of a run --------------------------------------------------------------------------
-
-
-def _json_ready(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_ready(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return round(value, 6) if math.isfinite(value) else None
-    return value
-
-
-def json_text(value: Any) -> str:
-    """Stable JSON: sorted keys, floats rounded to 6 decimals, NaN as null."""
-    return (
-        json.dumps(_json_ready(value), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
-    )
-
-
-def csv_text(frame: pd.DataFrame) -> str:
-    """Stable CSV with spreadsheet-safe text cells."""
-    return neutralise_frame(frame).to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 
 
 def write_run_files(result: AnalysisResult, out_dir: str | Path) -> list[Path]:

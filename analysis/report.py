@@ -39,11 +39,11 @@ from analysis.charts import (
     tiers_of,
 )
 from analysis.disclosure import Section, disclosure_markdown, disclosure_sections
-from analysis.output import write_atomically
+from core.files import write_atomically
 
 if TYPE_CHECKING:
-    from analysis.aggregates import AssessmentData
     from analysis.pipeline import AnalysisResult
+    from core.aggregates import AssessmentData
 
 PACK_FILES = (
     "matrix.svg",

@@ -43,8 +43,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.aggregates import Aggregates
 from analysis.method import MethodConfig, MethodError
+from core.aggregates import Aggregates
 
 STAKEHOLDER_DIMENSION = "importance"
 BUSINESS_DIMENSION = "business_impact"

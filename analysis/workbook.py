@@ -6,7 +6,7 @@ Focus vs ratings, Responses (by group and by channel), Method (the method record
 (the methodology text). Every sheet has a title, a note on how to read it, bold frozen headers,
 number formats and column widths set; tables have filters.
 
-Every text cell passes through :func:`analysis.textsafety.neutralise_formula`: names and labels
+Every text cell passes through :func:`core.textsafety.neutralise_formula`: names and labels
 come from users and must never run as formulas.
 """
 
@@ -29,7 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from analysis.charts import CATEGORY_NAMES, channel_table, focus_links, group_response_table
 from analysis.disclosure import Section, disclosure_sections
-from analysis.textsafety import neutralise_formula
+from core.textsafety import neutralise_formula
 
 if TYPE_CHECKING:
     from analysis.pipeline import AnalysisResult

@@ -3,9 +3,9 @@ responses, export unused links for reminders, withdraw a response."""
 
 import streamlit as st
 
-from analysis.textsafety import markdown_literal
 from app_pages.common import get_engine, load_data, pick_assessment
-from survey.campaign import rows_csv
+from core.formats import spreadsheet_csv
+from core.textsafety import markdown_literal
 from survey.db import transaction
 from survey.invitations import (
     LINK_COLUMNS,
@@ -28,7 +28,7 @@ state = st.session_state
 
 def offer_links(rows: list[dict], name: str, note: str) -> None:
     """Keep fresh links for download: they exist only now (the database keeps their hashes)."""
-    state.campaign_links = (rows_csv(rows, LINK_COLUMNS), name, note)
+    state.campaign_links = (spreadsheet_csv(rows, LINK_COLUMNS), name, note)
 
 
 key = pick_assessment()
@@ -118,7 +118,7 @@ if key:
     cols = st.columns(2)
     cols[0].download_button(
         f"Unused invitations ({len(unused)}) for reminders (CSV)",
-        rows_csv(unused_rows(unused), UNUSED_COLUMNS),
+        spreadsheet_csv(unused_rows(unused), UNUSED_COLUMNS),
         file_name=f"unused-{key}.csv",
         mime="text/csv",
         disabled=not unused,

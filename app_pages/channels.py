@@ -4,9 +4,9 @@ minority views (groups that rate a topic far above the overall score)."""
 import streamlit as st
 
 from analysis.charts import channel_map_chart, focus_mismatches, heatmap_chart
-from analysis.textsafety import markdown_literal
 from analysis.views import agreement_facts, group_correlations, minority_views
 from app_pages.common import channel_stats, has_ratings, load_data, pick_assessment, result_for
+from core.textsafety import markdown_literal
 
 key = pick_assessment()
 if key:

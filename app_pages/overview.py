@@ -3,9 +3,9 @@ the headline result (the top tier with its stability)."""
 
 import streamlit as st
 
-from analysis.textsafety import markdown_literal
 from analysis.whatif import headline
 from app_pages.common import channel_stats, get_engine, has_ratings, load_data, pick_assessment, result_for
+from core.textsafety import markdown_literal
 from survey.db import transaction
 from survey.store import get_assessment
 

@@ -13,7 +13,6 @@ import streamlit as st
 from analysis.method import MethodConfig, method_from_dict
 from analysis.pipeline import AnalysisResult, write_run_files
 from analysis.report import write_report_pack
-from analysis.textsafety import markdown_literal
 from app_pages.common import (
     channel_stats,
     current_version,
@@ -22,6 +21,7 @@ from app_pages.common import (
     pick_assessment,
     result_for,
 )
+from core.textsafety import markdown_literal
 from survey.db import transaction
 from survey.store import method_history
 

@@ -6,8 +6,8 @@ are saved as a draft with a personal link on every change, and are recorded on s
 
 import streamlit as st
 
-from analysis.textsafety import markdown_literal
 from app_pages.common import get_engine
+from core.textsafety import markdown_literal
 from survey import i18n
 from survey.db import transaction
 from survey.invitations import (

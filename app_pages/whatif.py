@@ -8,7 +8,6 @@ import streamlit as st
 
 from analysis.method import TIERING_METHODS, MethodError
 from analysis.pipeline import analyse
-from analysis.textsafety import markdown_literal
 from analysis.whatif import (
     interactive,
     method_changes,
@@ -18,6 +17,7 @@ from analysis.whatif import (
     variant,
 )
 from app_pages.common import get_engine, has_ratings, load_data, pick_assessment, result_for, stored_method
+from core.textsafety import markdown_literal
 from survey.db import transaction
 from survey.store import StoreError, method_history, save_method
 

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from analysis.charts import matrix_chart
-from analysis.textsafety import markdown_literal
 from app_pages.common import has_ratings, load_data, pick_assessment, result_for
+from core.textsafety import markdown_literal
 
 key = pick_assessment()
 if key:

@@ -27,9 +27,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis.aggregates import summarise_ratings  # noqa: E402
 from analysis.method import MethodConfig  # noqa: E402
 from analysis.pipeline import analyse  # noqa: E402
+from core.aggregates import summarise_ratings  # noqa: E402
 from survey.catalog import load_catalog  # noqa: E402
 from survey.db import create_db_engine, transaction  # noqa: E402
 from survey.store import create_assessment, load_assessment_data, load_index  # noqa: E402

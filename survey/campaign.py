@@ -16,7 +16,6 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from analysis.textsafety import neutralise_frame
 from survey.catalog import Catalog, CatalogError, load_catalog
 
 TABLE_COLUMNS = {
@@ -72,10 +71,3 @@ def _readable(problem: str, folder: Path) -> str:
     for name, title in TABLE_TITLES.items():
         problem = problem.replace(str(folder / f"{name}.csv"), title)
     return re.sub(r", line (\d+)", lambda m: f", row {int(m.group(1)) - 1}", problem)
-
-
-def rows_csv(rows: list[dict], columns: list[str]) -> bytes:
-    """Rows (survey links, unused invitations) as a CSV for a mail merge: UTF-8 with a byte-order
-    mark so that spreadsheet tools read Chinese names, and no cell a spreadsheet runs as a formula."""
-    frame = pd.DataFrame(rows, columns=columns)
-    return neutralise_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")

@@ -24,23 +24,20 @@ from sqlalchemy import and_, exists, func, inspect, not_, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, aliased
 
-from analysis.aggregates import Aggregates, summarise_ratings
+from core.aggregates import MOMENTS, SUMMARY_TABLES, Aggregates, canonical_moments, summarise_ratings
 from survey.db import head_revision, schema_revision, transaction
 from survey.models import (
     Assessment,
     Channel,
     Comment,
     Dimension,
-    GroupTally,
     Invitation,
     Rating,
-    RatingHistogram,
-    RatingMoment,
-    RatingTally,
     Response,
     StakeholderGroup,
     Topic,
 )
+from survey.store import ratings_of, stored_aggregates
 
 SHOWN = 5  # examples named per finding
 
@@ -203,26 +200,6 @@ def _check_references(session: Session, report: IntegrityReport) -> None:
 
 # --- aggregates against a recount ----------------------------------------------------------------
 
-_TABLES = {
-    "histogram": (["group", "dimension", "topic", "value"], ["n"]),
-    "moments": (["group", "dimension", "topic_a", "topic_b"], ["n", "sum_a", "sum_b", "sum_ab"]),
-    "dont_know": (["group", "dimension", "topic"], ["n_dont_know"]),
-    "respondents": (["group", "dimension"], ["n_respondents"]),
-}
-
-
-def _canonical_moments(moments: pd.DataFrame) -> pd.DataFrame:
-    """Each unordered topic pair with ``topic_a <= topic_b`` (sums swapped to match)."""
-    out = moments.copy()
-    if out.empty:
-        return out
-    swap = (out["topic_a"].astype(str) > out["topic_b"].astype(str)).to_numpy()
-    if swap.any():
-        out.loc[swap, ["topic_a", "topic_b", "sum_a", "sum_b"]] = out.loc[
-            swap, ["topic_b", "topic_a", "sum_b", "sum_a"]
-        ].to_numpy()
-    return out
-
 
 def aggregate_differences(stored: Aggregates, recount: Aggregates, *, shown: int = SHOWN) -> list[str]:
     """How the stored summary statistics differ from a recount; empty when they agree.
@@ -231,10 +208,11 @@ def aggregate_differences(stored: Aggregates, recount: Aggregates, *, shown: int
     equal; sums equal to a relative 1e-9. Rows absent on one side count as zero there.
     """
     problems = []
-    for name, (keys, values) in _TABLES.items():
-        left, right = getattr(stored, name), getattr(recount, name)
-        if name == "moments":
-            left, right = _canonical_moments(left), _canonical_moments(right)
+    for layout in SUMMARY_TABLES:
+        name, keys, values = layout.frame, list(layout.keys), list(layout.values)
+        left, right = stored.frame(layout), recount.frame(layout)
+        if layout is MOMENTS:
+            left, right = canonical_moments(left), canonical_moments(right)
         left = left[keys + values].astype({k: str for k in keys})
         right = right[keys + values].astype({k: str for k in keys})
         merged = left.merge(right, on=keys, how="outer", suffixes=("_stored", "_recount"))
@@ -257,37 +235,11 @@ def aggregate_differences(stored: Aggregates, recount: Aggregates, *, shown: int
     return problems
 
 
-def stored_aggregates(*, session: Session, assessment_id: int) -> Aggregates:
-    """The summary tables of an assessment as they are, keyed by ids."""
-
-    def frame(table, columns: list[str]) -> pd.DataFrame:
-        rows = session.execute(
-            select(*[getattr(table, c) for c in columns]).where(table.assessment_id == assessment_id)
-        ).all()
-        return pd.DataFrame(rows, columns=columns).rename(
-            columns={"group_id": "group", "dimension_id": "dimension", "topic_id": "topic"}
-        )
-
-    return Aggregates(
-        histogram=frame(RatingHistogram, ["group_id", "dimension_id", "topic_id", "value", "n"]),
-        moments=frame(
-            RatingMoment, ["group_id", "dimension_id", "topic_a", "topic_b", "n", "sum_a", "sum_b", "sum_ab"]
-        ),
-        dont_know=frame(RatingTally, ["group_id", "dimension_id", "topic_id", "n_dont_know"]),
-        respondents=frame(GroupTally, ["group_id", "dimension_id", "n_respondents"]),
-    )
-
-
 def recounted_aggregates(*, session: Session, assessment_id: int) -> Aggregates:
     """The summary statistics recomputed from the raw ratings of the responses already folded
     into the summary tables (pending ones are not there yet), keyed by ids."""
-    rows = session.execute(
-        select(Response.id, Response.group_id, Rating.dimension_id, Rating.topic_id, Rating.value)
-        .join(Rating, Rating.response_id == Response.id)
-        .where(and_(Response.assessment_id == assessment_id, Response.aggregated.is_(True)))
-    ).all()
-    ratings = pd.DataFrame(rows, columns=["respondent", "group", "dimension", "topic", "value"])
-    return summarise_ratings(ratings.astype({"value": "float64"}))
+    folded = and_(Response.assessment_id == assessment_id, Response.aggregated.is_(True))
+    return summarise_ratings(ratings_of(session, folded))
 
 
 def _check_aggregates(session: Session, assessment: Assessment, report: IntegrityReport) -> None:

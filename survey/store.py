@@ -14,7 +14,7 @@ subtracts what it had contributed.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,9 +25,21 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 from threadpoolctl import threadpool_limits
 
-from analysis.aggregates import Aggregates, AssessmentData, summarise_ratings
+from core.aggregates import (
+    DONT_KNOW,
+    HISTOGRAM,
+    MOMENTS,
+    RATING_COLUMNS,
+    RESPONDENTS,
+    SUMMARY_TABLES,
+    TOPIC_KEYS,
+    Aggregates,
+    AssessmentData,
+    summarise_ratings,
+)
 from survey.catalog import (
     Catalog,
     ChannelSpec,
@@ -632,68 +644,72 @@ def _upsert(session: Session, table, rows: list[dict], keys: Sequence[str], addi
     session.execute(statement, rows)
 
 
+SUMMARY_MODELS = {
+    HISTOGRAM.table: RatingHistogram,
+    MOMENTS.table: RatingMoment,
+    DONT_KNOW.table: RatingTally,
+    RESPONDENTS.table: GroupTally,
+}
+
+
 def _merge_aggregates(session: Session, assessment_id: int, aggregates: Aggregates, *, sign: int) -> None:
     """Add (sign=1) or subtract (sign=-1) statistics keyed by group, dimension and topic ids."""
-
-    def records(frame: pd.DataFrame, rename: dict[str, str], additive: Iterable[str]) -> list[dict]:
-        out = frame.rename(columns=rename).copy()
-        for name in additive:
+    for layout in SUMMARY_TABLES:
+        model = SUMMARY_MODELS[layout.table]
+        frame = aggregates.frame(layout)
+        out = frame[layout.columns].rename(columns={c: layout.column_of(c) for c in layout.keys})
+        for name in layout.values:
             out[name] = out[name] * sign
         out["assessment_id"] = assessment_id
-        return [
+        rows = [
             {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
             for row in out.to_dict("records")
         ]
-
-    ids = {"group": "group_id", "dimension": "dimension_id", "topic": "topic_id"}
-    key = ["assessment_id", "group_id", "dimension_id"]
-    _upsert(
-        session,
-        RatingHistogram.__table__,
-        records(aggregates.histogram, ids, ["n"]),
-        key + ["topic_id", "value"],
-        ["n"],
-    )
-    _upsert(
-        session,
-        RatingMoment.__table__,
-        records(aggregates.moments, ids, ["n", "sum_a", "sum_b", "sum_ab"]),
-        key + ["topic_a", "topic_b"],
-        ["n", "sum_a", "sum_b", "sum_ab"],
-    )
-    _upsert(
-        session,
-        RatingTally.__table__,
-        records(aggregates.dont_know, ids, ["n_dont_know"]),
-        key + ["topic_id"],
-        ["n_dont_know"],
-    )
-    _upsert(
-        session,
-        GroupTally.__table__,
-        records(aggregates.respondents, ids, ["n_respondents"]),
-        key,
-        ["n_respondents"],
-    )
-    if sign < 0:
-        for table, column in (
-            (RatingHistogram, RatingHistogram.n),
-            (RatingMoment, RatingMoment.n),
-            (RatingTally, RatingTally.n_dont_know),
-            (GroupTally, GroupTally.n_respondents),
-        ):
-            session.execute(delete(table).where(table.assessment_id == assessment_id, column <= 0))
+        keys = ["assessment_id", *(layout.column_of(c) for c in layout.keys)]
+        _upsert(session, model.__table__, rows, keys, layout.values)
+        if sign < 0:
+            size = getattr(model, layout.size)
+            session.execute(delete(model).where(model.assessment_id == assessment_id, size <= 0))
 
 
-def _ratings_of(session: Session, response_filter) -> pd.DataFrame:
+def stored_aggregates(*, session: Session, assessment_id: int) -> Aggregates:
+    """The summary tables of an assessment as they are, keyed by ids."""
+    frames = {}
+    for layout in SUMMARY_TABLES:
+        model = SUMMARY_MODELS[layout.table]
+        rows = session.execute(
+            select(*[getattr(model, c) for c in layout.db_columns()]).where(
+                model.assessment_id == assessment_id
+            )
+        ).all()
+        frames[layout.frame] = pd.DataFrame(rows, columns=layout.columns)
+    return Aggregates(**frames)
+
+
+def keyed_by_catalog(aggregates: Aggregates, names: dict[str, dict[int, str]]) -> Aggregates:
+    """Summary statistics keyed by ids, re-keyed by catalog keys.
+
+    `names` maps ``group``, ``dimension`` and ``topic`` to {id: key}."""
+    frames = {}
+    for layout in SUMMARY_TABLES:
+        frame = aggregates.frame(layout).copy()
+        for column in layout.keys:
+            kind = "topic" if column in TOPIC_KEYS else column
+            if kind in names:
+                frame[column] = frame[column].map(names[kind])
+        frames[layout.frame] = frame
+    return Aggregates(**frames)
+
+
+def ratings_of(session: Session, response_filter: ColumnElement[bool]) -> pd.DataFrame:
+    """The ratings of the responses `response_filter` selects, keyed by ids, as
+    :func:`core.aggregates.summarise_ratings` takes them (value NaN: don't know)."""
     rows = session.execute(
         select(Response.id, Response.group_id, Rating.dimension_id, Rating.topic_id, Rating.value)
         .join(Rating, Rating.response_id == Response.id)
         .where(response_filter)
     ).all()
-    return pd.DataFrame(rows, columns=["respondent", "group", "dimension", "topic", "value"]).astype(
-        {"value": "float64"}
-    )
+    return pd.DataFrame(rows, columns=RATING_COLUMNS).astype({"value": "float64"})
 
 
 def refresh_aggregates(*, session: Session, assessment_id: int) -> int:
@@ -708,7 +724,7 @@ def refresh_aggregates(*, session: Session, assessment_id: int) -> int:
         return 0
     for start in range(0, len(pending), CHUNK):
         chunk = pending[start : start + CHUNK]
-        ratings = _ratings_of(session, Response.id.in_(chunk))
+        ratings = ratings_of(session, Response.id.in_(chunk))
         _merge_aggregates(session, assessment_id, summarise_ratings(ratings), sign=1)
         session.execute(update(Response).where(Response.id.in_(chunk)).values(aggregated=True))
     return len(pending)
@@ -722,7 +738,7 @@ def withdraw_response(*, session: Session, response_id: int) -> None:
     _lock_assessment(session, response.assessment_id)
     session.refresh(response)
     if response.aggregated:
-        ratings = _ratings_of(session, Response.id == response_id)
+        ratings = ratings_of(session, Response.id == response_id)
         _merge_aggregates(session, response.assessment_id, summarise_ratings(ratings), sign=-1)
     session.execute(delete(Comment).where(Comment.response_id == response_id))
     session.execute(delete(Rating).where(Rating.response_id == response_id))
@@ -819,33 +835,9 @@ def load_assessment_data(
         columns=["group", "channel", "source", "n_responses"],
     )
 
-    def frame(table, columns: list[str], rename: dict[str, dict[int, str]]) -> pd.DataFrame:
-        rows = session.execute(
-            select(*[getattr(table, c) for c in columns]).where(table.assessment_id == aid)
-        ).all()
-        out = pd.DataFrame(rows, columns=columns)
-        for column, mapping in rename.items():
-            out[column] = out[column].map(mapping)
-        return out.rename(columns={"group_id": "group", "dimension_id": "dimension", "topic_id": "topic"})
-
-    keys = {"group_id": group_key, "dimension_id": dimension_key}
-    aggregates = Aggregates(
-        histogram=frame(
-            RatingHistogram,
-            ["group_id", "dimension_id", "topic_id", "value", "n"],
-            keys | {"topic_id": topic_key},
-        ),
-        moments=frame(
-            RatingMoment,
-            ["group_id", "dimension_id", "topic_a", "topic_b", "n", "sum_a", "sum_b", "sum_ab"],
-            keys | {"topic_a": topic_key, "topic_b": topic_key},
-        ),
-        dont_know=frame(
-            RatingTally,
-            ["group_id", "dimension_id", "topic_id", "n_dont_know"],
-            keys | {"topic_id": topic_key},
-        ),
-        respondents=frame(GroupTally, ["group_id", "dimension_id", "n_respondents"], keys),
+    aggregates = keyed_by_catalog(
+        stored_aggregates(session=session, assessment_id=aid),
+        {"group": group_key, "dimension": dimension_key, "topic": topic_key},
     )
     return AssessmentData(
         key=assessment.key,
@@ -869,7 +861,7 @@ def ratings_frame(*, session: Session, assessment_key: str) -> pd.DataFrame:
     Columns: respondent (response id), group, dimension, topic, value (NaN: don't know).
     """
     assessment = get_assessment(session=session, key=assessment_key)
-    ratings = _ratings_of(session, Response.assessment_id == assessment.id)
+    ratings = ratings_of(session, Response.assessment_id == assessment.id)
     index = load_index(session=session, assessment_key=assessment_key)
     invert = lambda mapping: {v: k for k, v in mapping.items()}  # noqa: E731
     return ratings.assign(

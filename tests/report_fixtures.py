@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.aggregates import AssessmentData
 from analysis.method import MethodConfig
 from analysis.pipeline import AnalysisResult, analyse
+from core.aggregates import AssessmentData
 from survey.db import create_db_engine, transaction
 from survey.demo import create_demo
 from survey.store import load_assessment_data

@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import friedmanchisquare, spearmanr
 
-from analysis.aggregates import summarise_ratings
 from analysis.agreement import (
     group_correlations,
     kendall_w,
@@ -17,6 +16,7 @@ from analysis.agreement import (
     spearman,
     value_counts_from_histogram,
 )
+from core.aggregates import summarise_ratings
 
 
 def test_kendall_w_matches_the_published_strawberry_example():

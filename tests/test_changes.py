@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.changes import CHANGE_COLUMNS, year_over_year
-from analysis.pipeline import csv_text
+from core.formats import csv_text
 
 
 def topic_results(rows: list[tuple]) -> pd.DataFrame:

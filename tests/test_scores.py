@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.aggregates import AssessmentData, summarise_ratings
 from analysis.method import MethodConfig, MethodError
 from analysis.pipeline import analyse
 from analysis.scores import axis_scores, group_statistics, nominal_weights, percentile_interval
+from core.aggregates import AssessmentData, summarise_ratings
 
 # --- building assessments from raw ratings --------------------------------------------------------
 

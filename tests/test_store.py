@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from analysis.aggregates import summarise_ratings
+from core.aggregates import summarise_ratings
 from survey.catalog import Catalog, TopicSpec
 from survey.db import transaction
 from survey.models import Comment, Rating, Response, Topic

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from analysis.textsafety import neutralise_formula, neutralise_frame
+from core.textsafety import neutralise_formula, neutralise_frame
 
 
 def test_formula_prefixes_are_neutralised():
@@ -28,7 +28,7 @@ def test_markdown_literal_renders_as_the_same_text():
 
     from markdown_it import MarkdownIt
 
-    from analysis.textsafety import markdown_literal
+    from core.textsafety import markdown_literal
 
     # markdown-it-py: a CommonMark renderer, as Markdown viewers and Streamlit follow CommonMark
     renderer = MarkdownIt("commonmark").enable(["table", "strikethrough"])

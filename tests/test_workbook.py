@@ -22,8 +22,8 @@ from report_fixtures import (
 
 from analysis.pipeline import analyse
 from analysis.report import channel_stats_from
-from analysis.textsafety import FORMULA_PREFIXES
 from analysis.workbook import workbook_bytes
+from core.textsafety import FORMULA_PREFIXES
 
 SHEETS = [
     "Topics",

@@ -7,8 +7,11 @@ means, variances and covariances (and so respondent-level resampling of the grou
 top-box shares and Krippendorff's alpha, without reading a single rating row. Their size
 depends on the number of groups and topics, not on the number of responses.
 
+This module is the one description of that layout (:data:`SUMMARY_TABLES`): the store writes
+and reads its tables by it, the integrity check compares stored and recounted statistics by it,
+the method fingerprint hashes by it and the analysis reads the frames it names.
 :func:`summarise_ratings` turns raw ratings into these statistics; the store uses it to fold
-new responses into its summary tables, and tests use it to check the store against a recount.
+new responses into its summary tables, and the integrity check to recount them.
 """
 
 from __future__ import annotations
@@ -19,10 +22,63 @@ import numpy as np
 import pandas as pd
 
 RATING_COLUMNS = ["respondent", "group", "dimension", "topic", "value"]
-HISTOGRAM_COLUMNS = ["group", "dimension", "topic", "value", "n"]
-MOMENT_COLUMNS = ["group", "dimension", "topic_a", "topic_b", "n", "sum_a", "sum_b", "sum_ab"]
-DONT_KNOW_COLUMNS = ["group", "dimension", "topic", "n_dont_know"]
-RESPONDENT_COLUMNS = ["group", "dimension", "n_respondents"]
+
+
+@dataclass(frozen=True)
+class SummaryTable:
+    """One kind of summary statistic: its frame in :class:`Aggregates` and its database table.
+
+    ``keys`` identify a row (catalog keys in frames, ids in the database); ``counts`` are whole
+    numbers and ``sums`` real ones, both added when responses are folded in and subtracted when
+    one is withdrawn. A row whose ``size`` column reaches zero is dropped. In the database a key
+    ``group``, ``dimension`` or ``topic`` is the column ``<key>_id``; ``topic_a`` and
+    ``topic_b`` keep their names.
+    """
+
+    frame: str
+    table: str
+    keys: tuple[str, ...]
+    counts: tuple[str, ...]
+    sums: tuple[str, ...] = ()
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return self.counts + self.sums
+
+    @property
+    def columns(self) -> list[str]:
+        return [*self.keys, *self.values]
+
+    @property
+    def size(self) -> str:
+        """The count whose reaching zero means the row no longer holds anything."""
+        return self.counts[0]
+
+    @staticmethod
+    def column_of(name: str) -> str:
+        """The database column holding frame column `name`."""
+        return f"{name}_id" if name in ("group", "dimension", "topic") else name
+
+    def db_columns(self) -> list[str]:
+        return [self.column_of(c) for c in self.columns]
+
+
+HISTOGRAM = SummaryTable("histogram", "rating_histogram", ("group", "dimension", "topic", "value"), ("n",))
+MOMENTS = SummaryTable(
+    "moments",
+    "rating_moment",
+    ("group", "dimension", "topic_a", "topic_b"),
+    ("n",),
+    ("sum_a", "sum_b", "sum_ab"),
+)
+DONT_KNOW = SummaryTable("dont_know", "rating_tally", ("group", "dimension", "topic"), ("n_dont_know",))
+RESPONDENTS = SummaryTable("respondents", "group_tally", ("group", "dimension"), ("n_respondents",))
+SUMMARY_TABLES: tuple[SummaryTable, ...] = (HISTOGRAM, MOMENTS, DONT_KNOW, RESPONDENTS)
+TOPIC_KEYS = frozenset({"topic", "topic_a", "topic_b"})
+
+
+def _empty(table: SummaryTable) -> pd.DataFrame:
+    return pd.DataFrame(columns=table.columns)
 
 
 @dataclass(frozen=True)
@@ -37,10 +93,14 @@ class Aggregates:
     - ``respondents``: group, dimension, n_respondents (respondents with at least one answer)
     """
 
-    histogram: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=HISTOGRAM_COLUMNS))
-    moments: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MOMENT_COLUMNS))
-    dont_know: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DONT_KNOW_COLUMNS))
-    respondents: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RESPONDENT_COLUMNS))
+    histogram: pd.DataFrame = field(default_factory=lambda: _empty(HISTOGRAM))
+    moments: pd.DataFrame = field(default_factory=lambda: _empty(MOMENTS))
+    dont_know: pd.DataFrame = field(default_factory=lambda: _empty(DONT_KNOW))
+    respondents: pd.DataFrame = field(default_factory=lambda: _empty(RESPONDENTS))
+
+    def frame(self, table: SummaryTable) -> pd.DataFrame:
+        frame: pd.DataFrame = getattr(self, table.frame)
+        return frame
 
 
 @dataclass(frozen=True)
@@ -135,7 +195,21 @@ def summarise_ratings(ratings: pd.DataFrame) -> Aggregates:
                 }
             )
         )
-    moments = (
-        pd.concat(moment_frames, ignore_index=True) if moment_frames else pd.DataFrame(columns=MOMENT_COLUMNS)
-    )
+    moments = pd.concat(moment_frames, ignore_index=True) if moment_frames else _empty(MOMENTS)
     return Aggregates(histogram, moments, dont_know, respondents)
+
+
+def canonical_moments(moments: pd.DataFrame) -> pd.DataFrame:
+    """Each unordered topic pair with ``topic_a <= topic_b`` as text (sums swapped to match).
+
+    The store orders a pair by topic id, a recount by whatever keys it was given; comparing or
+    hashing moments needs one order."""
+    out = moments.copy()
+    if out.empty:
+        return out
+    swap = (out["topic_a"].astype(str) > out["topic_b"].astype(str)).to_numpy()
+    if swap.any():
+        out.loc[swap, ["topic_a", "topic_b", "sum_a", "sum_b"]] = out.loc[
+            swap, ["topic_b", "topic_a", "sum_b", "sum_a"]
+        ].to_numpy()
+    return out
