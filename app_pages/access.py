@@ -9,8 +9,8 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.common import get_engine
+from services.access import committee_password_hash
 from survey import auth
-from survey.db import transaction
 from survey.settings import get_settings
 
 SIGNED_IN = "committee_signed_in"
@@ -37,8 +37,7 @@ def configured_password() -> str | None:
 @st.cache_resource(show_spinner=False)
 def password_hash() -> str:
     """The hash sign-ins are checked against; generates and prints a password on first start."""
-    with transaction(get_engine()) as session:
-        digest, generated = auth.ensure_admin_password(session=session, configured=configured_password())
+    digest, generated = committee_password_hash(engine=get_engine(), configured=configured_password())
     if generated:
         print(
             "\n  Committee password (generated, shown only this once; only its hash is stored):\n"

@@ -6,47 +6,31 @@ import streamlit as st
 from app_pages.common import get_engine, load_data, pick_assessment
 from core.formats import spreadsheet_csv
 from core.textsafety import markdown_literal
-from survey.db import transaction
-from survey.invitations import (
-    LINK_COLUMNS,
-    UNUSED_COLUMNS,
-    issue_invitations,
-    issue_open_link,
-    link_rows,
-    reissue_unused,
-    token_from_link,
-    tracking,
-    unused_invitations,
-    unused_rows,
-    withdraw,
-)
-from survey.settings import get_settings
-from survey.store import StoreError, get_assessment, recent_responses, set_status
+from services import fieldwork
+from services.fieldwork import LANGUAGES, LINK_COLUMNS, MAX_LINKS_PER_CALL, UNUSED_COLUMNS, NewLinks
+from survey.store import StoreError
 
 state = st.session_state
 
 
-def offer_links(rows: list[dict], name: str, note: str) -> None:
+def offer_links(links: NewLinks, name: str, note: str) -> None:
     """Keep fresh links for download: they exist only now (the database keeps their hashes)."""
-    state.campaign_links = (spreadsheet_csv(rows, LINK_COLUMNS), name, note)
+    state.campaign_links = (spreadsheet_csv(links.rows, LINK_COLUMNS), name, note)
 
 
-key = pick_assessment()
-if key:
-    data = load_data(key)
+chosen = pick_assessment()
+if chosen:
+    key = chosen.assessment_key
+    data = load_data(chosen)
     engine = get_engine()
-    with transaction(engine, write=False) as session:
-        status = get_assessment(session=session, key=key).status
     st.title(f"Campaign: {markdown_literal(data.name)}", anchor=False)
     cols = st.columns([1, 1, 3])
-    cols[0].metric("Status", status)
-    if status != "open" and cols[1].button("Open the survey", type="primary", key="campaign_open"):
-        with transaction(engine) as session:
-            set_status(session=session, key=key, status="open")
+    cols[0].metric("Status", chosen.status)
+    if chosen.status != "open" and cols[1].button("Open the survey", type="primary", key="campaign_open"):
+        fieldwork.open_survey(engine=engine, assessment_key=key)
         st.rerun()
-    if status == "open" and cols[1].button("Close the survey", key="campaign_close"):
-        with transaction(engine) as session:
-            set_status(session=session, key=key, status="closed")
+    if chosen.status == "open" and cols[1].button("Close the survey", key="campaign_close"):
+        fieldwork.close_survey(engine=engine, assessment_key=key)
         st.rerun()
 
     st.subheader("Issue survey links")
@@ -58,41 +42,34 @@ if key:
         channel = cols[0].selectbox(
             "Channel", channels, format_func=lambda c: c or "(any)", key="links_channel"
         )
-        language = cols[1].selectbox("Language", ["en", "zh"], key="links_language")
-        count = cols[2].number_input("Personal links", 1, 100_000, 10, key="links_count")
+        language = cols[1].selectbox("Language", list(LANGUAGES), key="links_language")
+        count = cols[2].number_input("Personal links", 1, MAX_LINKS_PER_CALL, 10, key="links_count")
         is_open = st.checkbox(
             "One open link instead (anonymous, shared; replaces the group's older one)", key="links_open"
         )
         if st.form_submit_button("Issue links", type="primary", key="links_issue"):
             try:
-                with transaction(engine) as session:
-                    if is_open:
-                        links = [
-                            issue_open_link(
-                                session=session,
-                                assessment_key=key,
-                                group=group,
-                                channel=channel or None,
-                                language=language,
-                            )[0]
-                        ]
-                    else:
-                        links = issue_invitations(
-                            session=session,
-                            assessment_key=key,
-                            group=group,
-                            count=int(count),
-                            channel=channel or None,
-                            language=language,
-                        )
+                if is_open:
+                    links = fieldwork.issue_open_link(
+                        engine=engine,
+                        assessment_key=key,
+                        group=group,
+                        channel=channel or None,
+                        language=language,
+                    )
+                else:
+                    links = fieldwork.issue_links(
+                        engine=engine,
+                        assessment_key=key,
+                        group=group,
+                        count=int(count),
+                        channel=channel or None,
+                        language=language,
+                    )
             except StoreError as error:
                 st.error(str(error))
             else:
-                offer_links(
-                    link_rows(links, get_settings().base_url),
-                    f"links-{key}-{group}.csv",
-                    f"{len(links)} link(s) for {groups[group]}",
-                )
+                offer_links(links, f"links-{key}-{group}.csv", f"{len(links)} link(s) for {groups[group]}")
     if "campaign_links" in state:
         content, name, note = state.campaign_links
         st.warning(f"{note}: download them now. Only their hashes are stored; they cannot be shown again.")
@@ -101,9 +78,8 @@ if key:
         )
 
     st.subheader("Responses")
-    with transaction(engine, write=False) as session:
-        table = tracking(session=session, assessment_key=key)
-        unused = unused_invitations(session=session, assessment_key=key)
+    campaign = fieldwork.campaign(engine=engine, assessment_key=key)
+    table, unused = campaign.tracking, campaign.unused
     if table.empty:
         st.caption("No survey links issued yet.")
     else:
@@ -118,43 +94,35 @@ if key:
     cols = st.columns(2)
     cols[0].download_button(
         f"Unused invitations ({len(unused)}) for reminders (CSV)",
-        spreadsheet_csv(unused_rows(unused), UNUSED_COLUMNS),
+        spreadsheet_csv(unused, UNUSED_COLUMNS),
         file_name=f"unused-{key}.csv",
         mime="text/csv",
         disabled=not unused,
         key="unused_download",
     )
     if cols[1].button("New links for the unused invitations", disabled=not unused, key="unused_reissue"):
-        with transaction(engine) as session:
-            fresh = reissue_unused(session=session, assessment_key=key)
-        offer_links(
-            link_rows(fresh, get_settings().base_url),
-            f"reminders-{key}.csv",
-            f"{len(fresh)} new link(s); the old ones no longer work",
-        )
+        fresh = fieldwork.reissue_unused(engine=engine, assessment_key=key)
+        offer_links(fresh, f"reminders-{key}.csv", f"{len(fresh)} new link(s); the old ones no longer work")
         st.rerun()
 
     st.subheader("Withdraw a response")
-    with transaction(engine, write=False) as session:
-        latest = recent_responses(session=session, assessment_key=key, limit=50)
+    latest = campaign.latest_responses
     with st.expander(f"Latest responses ({len(latest)})"):
         st.dataframe(latest, hide_index=True, key="campaign_latest")
     with st.form("withdraw"):
-        target = st.text_input("Response id, or the survey link it came from", key="withdraw_target")
+        text = st.text_input("Response id, or the survey link it came from", key="withdraw_target").strip()
         sure = st.checkbox("Delete this response for good (it then counts nowhere)", key="withdraw_sure")
         if st.form_submit_button("Withdraw", key="withdraw_submit"):
             if not sure:
                 st.error("Tick the box to confirm.")
             else:
-                text = target.strip()
                 try:
-                    with transaction(engine) as session:
-                        removed = withdraw(
-                            session=session,
-                            assessment_key=key,
-                            response_id=int(text) if text.isdigit() else None,
-                            token=None if text.isdigit() else token_from_link(text),
-                        )
+                    removed = fieldwork.withdraw(
+                        engine=engine,
+                        assessment_key=key,
+                        response_id=int(text) if text.isdigit() else None,
+                        link=None if text.isdigit() else text,
+                    )
                 except (StoreError, ValueError) as error:
                     st.error(str(error))
                 else:

@@ -8,13 +8,13 @@ from analysis.views import agreement_facts, group_correlations, minority_views
 from app_pages.common import channel_stats, has_ratings, load_data, pick_assessment, result_for
 from core.textsafety import markdown_literal
 
-key = pick_assessment()
-if key:
-    data = load_data(key)
+chosen = pick_assessment()
+if chosen:
+    data = load_data(chosen)
     st.title(f"Stakeholder channel map: {markdown_literal(data.name)}", anchor=False)
-    result = result_for(key)
+    result = result_for(chosen)
     st.altair_chart(
-        channel_map_chart(result, channel_stats(key, data)), theme=None, width="content", key="channel_map"
+        channel_map_chart(result, channel_stats(chosen)), theme=None, width="content", key="channel_map"
     )
     mismatches = focus_mismatches(result)
     if not mismatches.empty:

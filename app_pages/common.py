@@ -1,28 +1,25 @@
-"""What every page shares: the database engine and cached loaders."""
+"""What every page shares: the engine, the chosen assessment, the cached analysis and a few
+small widgets.
+
+Pages ask :mod:`services` for what they show. What costs time (the data, last year's, the
+analysis) is cached on the assessment's versions, read once per page run, so a cache is never
+stale after a new response, a withdrawal, a link issued or a method saved, in any process.
+"""
 
 from __future__ import annotations
-
-import json
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from analysis.method import MethodConfig, method_from_dict
-from analysis.pipeline import AnalysisResult, analyse
-from analysis.report import channel_stats_from
+from analysis.method import MethodConfig
+from analysis.pipeline import AnalysisResult
 from core.aggregates import AssessmentData
-from survey.db import create_db_engine, transaction
-from survey.invitations import tracking
+from services import assessments, results
+from services.results import AnalysisInputs, Versions
+from survey.db import create_db_engine
 from survey.settings import get_settings
-from survey.store import (
-    current_method,
-    data_version,
-    list_assessments,
-    load_assessment_data,
-    previous_assessment,
-)
 
 
 @st.cache_resource
@@ -31,28 +28,12 @@ def get_engine() -> Engine:
 
 
 def assessment_keys() -> list[str]:
-    with transaction(get_engine(), write=False) as session:
-        return [a.key for a in list_assessments(session=session)]
+    return assessments.assessment_keys(engine=get_engine())
 
 
-def current_version(assessment_key: str) -> str:
-    with transaction(get_engine(), write=False) as session:
-        return data_version(session=session, assessment_key=assessment_key)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _load(assessment_key: str, version: str) -> AssessmentData:
-    with transaction(get_engine()) as session:
-        return load_assessment_data(session=session, assessment_key=assessment_key)
-
-
-def load_data(assessment_key: str) -> AssessmentData:
-    """The assessment's data, cached on its data version (never stale after new responses)."""
-    return _load(assessment_key, current_version(assessment_key))
-
-
-def pick_assessment() -> str | None:
-    """The assessment chosen in the sidebar; the choice carries over from page to page."""
+def pick_assessment() -> Versions | None:
+    """The assessment chosen in the sidebar (the choice carries over from page to page), with
+    the versions of its data that the page's cached results are keyed on."""
     keys = assessment_keys()
     if not keys:
         st.info(
@@ -66,62 +47,44 @@ def pick_assessment() -> str | None:
     state.chosen_assessment = st.sidebar.selectbox(
         "Assessment", keys, index=keys.index(state.chosen_assessment), key="assessment"
     )
-    return state.chosen_assessment
-
-
-# --- results ------------------------------------------------------------------------------------
-
-
-def previous_version(assessment_key: str) -> tuple[str, str] | None:
-    """Key and data version of the assessment before this one, if any."""
-    with transaction(get_engine(), write=False) as session:
-        earlier = previous_assessment(session=session, key=assessment_key)
-        if earlier is None:
-            return None
-        return earlier.key, data_version(session=session, assessment_key=earlier.key)
+    return results.versions(engine=get_engine(), assessment_key=state.chosen_assessment)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _stored_method(assessment_key: str, version: str) -> dict | None:
-    with transaction(get_engine(), write=False) as session:
-        return current_method(session=session, assessment_key=assessment_key)
+def _inputs(assessment_key: str, versions: str) -> AnalysisInputs:
+    return results.analysis_inputs(engine=get_engine(), assessment_key=assessment_key)
 
 
-def stored_method(assessment_key: str) -> MethodConfig:
-    """The assessment's method in force (the defaults when none was saved)."""
-    config = _stored_method(assessment_key, current_version(assessment_key))
-    return method_from_dict(config, source="stored method", record=True) if config else MethodConfig()
+def analysis_inputs(chosen: Versions) -> AnalysisInputs:
+    """The assessment's data, last year's, the method in force and the links per channel."""
+    return _inputs(chosen.assessment_key, chosen.key())
+
+
+def load_data(chosen: Versions) -> AssessmentData:
+    return analysis_inputs(chosen).data
+
+
+def channel_stats(chosen: Versions) -> pd.DataFrame:
+    """Links issued and responses per group and channel."""
+    return analysis_inputs(chosen).channel_stats
+
+
+def method_in_force(chosen: Versions) -> MethodConfig:
+    """The assessment's stored method (the defaults when none was saved)."""
+    return analysis_inputs(chosen).method.config
 
 
 @st.cache_data(max_entries=64, show_spinner="Analysing ...")
-def _analyse(
-    assessment_key: str, version: str, previous: tuple[str, str] | None, method_json: str
-) -> AnalysisResult:
-    config = json.loads(method_json)
-    method = method_from_dict(config["method"], source="method")
-    earlier = _load(*previous) if previous else None
-    return analyse(_load(assessment_key, version), method, earlier, source=config["source"])
+def _result(assessment_key: str, versions: str, method: str | None) -> AnalysisResult:
+    chosen = None if method is None else results.Method.from_key(method)
+    return results.analyse_inputs(_inputs(assessment_key, versions), chosen)
 
 
-def result_for(assessment_key: str, method: MethodConfig | None = None) -> AnalysisResult:
-    """The analysis under `method` (default: the stored method) with last year's for the
-    changes, cached on both data versions (saving a method bumps the version too)."""
-    version = current_version(assessment_key)
-    stored = _stored_method(assessment_key, version)
-    if method is None:
-        source = {"kind": "stored"} if stored else {"kind": "defaults"}
-        method = method_from_dict(stored, source="stored method", record=True) if stored else MethodConfig()
-    else:
-        source = {"kind": "app"}
-    key = json.dumps({"method": method.as_dict(), "source": source}, sort_keys=True)
-    return _analyse(assessment_key, version, previous_version(assessment_key), key)
-
-
-def channel_stats(assessment_key: str, data: AssessmentData) -> pd.DataFrame:
-    """Links issued and responses per group and channel (links are read fresh: issuing them
-    does not change the data version)."""
-    with transaction(get_engine(), write=False) as session:
-        return channel_stats_from(data, tracking(session=session, assessment_key=assessment_key))
+def result_for(chosen: Versions, method: MethodConfig | None = None) -> AnalysisResult:
+    """The analysis under `method` (default: the method in force) with last year's for the
+    changes."""
+    other = None if method is None else results.chosen_method(method).key()
+    return _result(chosen.assessment_key, chosen.key(), other)
 
 
 def has_ratings(data: AssessmentData) -> bool:

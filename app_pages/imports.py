@@ -5,14 +5,13 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import get_engine, pick_assessment
-from survey.db import transaction
-from survey.importers import FORMATS, ImportFailed, import_export, parse_mapping, read_export
-from survey.store import load_index
+from services.data import import_responses
+from survey.importers import FORMATS, ImportFailed, ParsedExport, parse_mapping, read_export
 
 ENCODINGS = ["(detect)", "utf-8", "gb18030", "utf-16", "big5", "cp1252", "latin-1"]
 
 
-def column_table(parsed) -> pd.DataFrame:
+def column_table(parsed: ParsedExport) -> pd.DataFrame:
     """How every column of the file is read: the mapping spelled out."""
     return pd.DataFrame(
         [
@@ -38,8 +37,9 @@ def list_problems(error: ImportFailed) -> None:
         st.caption(f"... and {error.total - len(error.problems)} more.")
 
 
-key = pick_assessment()
-if key:
+chosen = pick_assessment()
+if chosen:
+    key = chosen.assessment_key
     st.title(f"Import responses into {key}")
     st.caption(
         "Qualtrics, LimeSurvey, Google Forms, Microsoft Forms, SurveyMonkey, or a long/wide CSV or XLSX "
@@ -47,7 +47,7 @@ if key:
     )
     upload = st.file_uploader("Export file", type=["csv", "tsv", "txt", "xlsx"], key="import_file")
     cols = st.columns(2)
-    chosen = cols[0].selectbox("Format", ["(detect from the header)", *FORMATS], key="import_format")
+    format_choice = cols[0].selectbox("Format", ["(detect from the header)", *FORMATS], key="import_format")
     encoding = cols[1].selectbox("Text encoding", ENCODINGS, key="import_encoding")
     mapping_text = st.text_area(
         "Mapping (YAML, optional): what the export cannot say itself",
@@ -64,16 +64,10 @@ if key:
                 upload.getvalue(),
                 filename=upload.name,
                 mapping=mapping,
-                format=None if chosen.startswith("(") else chosen,
+                format=None if format_choice.startswith("(") else format_choice,
                 encoding=None if encoding.startswith("(") else encoding,
             )
-            with transaction(engine, write=False) as session:
-                summary = import_export(
-                    session=session,
-                    index=load_index(session=session, assessment_key=key),
-                    parsed=parsed,
-                    dry_run=True,
-                )
+            summary = import_responses(engine=engine, assessment_key=key, parsed=parsed, dry_run=True)
         except ImportFailed as error:
             list_problems(error)
         if parsed is not None:
@@ -103,13 +97,9 @@ if key:
                     )
 
                 try:
-                    with transaction(engine) as session:
-                        done = import_export(
-                            session=session,
-                            index=load_index(session=session, assessment_key=key),
-                            parsed=parsed,
-                            progress=progress,
-                        )
+                    done = import_responses(
+                        engine=engine, assessment_key=key, parsed=parsed, progress=progress
+                    )
                 except ImportFailed as error:
                     list_problems(error)
                 else:

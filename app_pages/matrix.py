@@ -15,15 +15,14 @@ from app_pages.common import (
     show_text,
 )
 from core.textsafety import markdown_literal
-from survey.db import transaction
-from survey.store import topic_comments
+from services.results import topic_comments
 
-key = pick_assessment()
-if key:
-    data = load_data(key)
+chosen = pick_assessment()
+if chosen:
+    data = load_data(chosen)
     st.title(f"Materiality matrix: {markdown_literal(data.name)}", anchor=False)
     if has_ratings(data):
-        result = result_for(key)
+        result = result_for(chosen)
         topics = result.topics
         plotted = topics.dropna(subset=["stakeholder_importance", "business_significance"])
         if plotted.empty:
@@ -96,18 +95,18 @@ if key:
             },
             key="matrix_breakdown",
         )
-        with transaction(get_engine(), write=False) as session:
-            comments, withheld = topic_comments(
-                session=session, assessment_key=key, topic=topic, min_group_size=min_size
-            )
+        found = topic_comments(
+            engine=get_engine(), assessment_key=chosen.assessment_key, topic=topic, min_group_size=min_size
+        )
         st.markdown("**Comments from respondents**")
-        if comments.empty:
+        if found.comments.empty:
             st.caption("No comments on this topic.")
-        for group_name, text in comments[["group_name", "text"]].itertuples(index=False):
+        for group_name, text in found.comments[["group_name", "text"]].itertuples(index=False):
             with st.container(border=True):
                 st.caption(markdown_literal(group_name))
                 show_text(text)
-        if withheld:
+        if found.withheld:
             st.caption(
-                f"{withheld} comment(s) from groups with fewer than {min_size} respondents are withheld."
+                f"{found.withheld} comment(s) from groups with fewer than {min_size} respondents "
+                "are withheld."
             )

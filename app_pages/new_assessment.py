@@ -6,10 +6,10 @@ import datetime
 import streamlit as st
 
 from app_pages.common import assessment_keys, get_engine
-from survey.campaign import TABLE_TITLES, catalog_from_tables, catalog_tables
-from survey.catalog import CatalogError, load_catalog
-from survey.db import transaction
-from survey.store import StoreError, catalog_of, create_assessment
+from services.assessments import catalog_of, create_from_tables
+from survey.campaign import TABLE_TITLES, catalog_tables
+from survey.catalog import CatalogError
+from survey.store import StoreError
 
 DEFAULT = "(the default catalog)"
 
@@ -23,11 +23,7 @@ source = st.selectbox(
     key="new_source",
     format_func=lambda k: k if k == DEFAULT else f"assessment {k} (its topics, groups and wording)",
 )
-if source == DEFAULT:
-    base = load_catalog()
-else:
-    with transaction(get_engine(), write=False) as session:
-        base = catalog_of(session=session, assessment_key=source)
+base = catalog_of(engine=get_engine(), assessment_key=None if source == DEFAULT else source)
 cols = st.columns(3)
 year = cols[0].number_input("Year", 2000, 2100, datetime.date.today().year, key="new_year")
 key = cols[1].text_input("Key", value=str(year), max_chars=64, key="new_key", help="Letters, digits, - or _")
@@ -46,11 +42,14 @@ for tab, (table, frame) in zip(st.tabs(list(TABLE_TITLES.values())), tables.item
         )
 if st.button("Create the assessment", type="primary", key="new_create"):
     try:
-        catalog = catalog_from_tables(edited, base=base)
-        with transaction(get_engine()) as session:
-            create_assessment(
-                session=session, key=key.strip(), year=int(year), catalog=catalog, name=name.strip() or None
-            )
+        create_from_tables(
+            engine=get_engine(),
+            key=key.strip(),
+            year=int(year),
+            name=name.strip() or None,
+            tables=edited,
+            base=base,
+        )
     except CatalogError as error:
         st.error(f"{len(error.problems)} problem(s) in the tables; nothing was created.")
         for problem in error.problems:

@@ -4,24 +4,20 @@ the headline result (the top tier with its stability)."""
 import streamlit as st
 
 from analysis.whatif import headline
-from app_pages.common import channel_stats, get_engine, has_ratings, load_data, pick_assessment, result_for
+from app_pages.common import channel_stats, has_ratings, load_data, pick_assessment, result_for
 from core.textsafety import markdown_literal
-from survey.db import transaction
-from survey.store import get_assessment
 
-key = pick_assessment()
-if key:
-    data = load_data(key)
-    with transaction(get_engine(), write=False) as session:
-        status = get_assessment(session=session, key=key).status
+chosen = pick_assessment()
+if chosen:
+    data = load_data(chosen)
     st.title(markdown_literal(data.name), anchor=False)
-    stats = channel_stats(key, data)
+    stats = channel_stats(chosen)
     responses = int(data.responses["n_responses"].sum()) if not data.responses.empty else 0
     issued = int(stats["links_issued"].fillna(0).sum())
     via_links = int(stats["responses_via_links"].fillna(0).sum())
     cols = st.columns(5)
     cols[0].metric("Topics", len(data.topics))
-    cols[1].metric("Status", status)
+    cols[1].metric("Status", chosen.status)
     cols[2].metric("Responses", responses)
     cols[3].metric("Survey links issued", issued)
     cols[4].metric("Response rate (links)", f"{via_links / issued:.0%}" if issued else "-")
@@ -50,7 +46,7 @@ if key:
     )
 
     if has_ratings(data):
-        result = result_for(key)
+        result = result_for(chosen)
         top = headline(result)
         st.subheader("Headline result")
         if top.empty:

@@ -13,17 +13,9 @@ import streamlit as st
 from analysis.method import MethodConfig, method_from_dict
 from analysis.pipeline import AnalysisResult, write_run_files
 from analysis.report import write_report_pack
-from app_pages.common import (
-    channel_stats,
-    current_version,
-    get_engine,
-    load_data,
-    pick_assessment,
-    result_for,
-)
+from app_pages.common import channel_stats, get_engine, load_data, pick_assessment, result_for
 from core.textsafety import markdown_literal
-from survey.db import transaction
-from survey.store import method_history
+from services.methods import method_history
 
 FILES = {
     "report.html": ("The report (HTML, opens offline)", "text/html"),
@@ -54,12 +46,12 @@ def pack_files(
         return {path.name: path.read_bytes() for path in sorted(Path(folder).iterdir())}
 
 
-key = pick_assessment()
-if key:
-    data = load_data(key)
+chosen = pick_assessment()
+if chosen:
+    key = chosen.assessment_key
+    data = load_data(chosen)
     st.title(f"Reports: {markdown_literal(data.name)}", anchor=False)
-    with transaction(get_engine(), write=False) as session:
-        history = method_history(session=session, assessment_key=key)
+    history = method_history(engine=get_engine(), assessment_key=key)
     choices = {"in force": "The method in force"}
     for i, (when, author) in enumerate(history[["created_at", "author"]].itertuples(index=False)):
         if i:
@@ -75,12 +67,12 @@ if key:
             else method_from_dict(history["config"].iloc[int(choice)], record=True)
         )
     )
-    result = result_for(key, method)
-    stats = channel_stats(key, data)
+    result = result_for(chosen, method)
+    stats = channel_stats(chosen)
     if data.aggregates.histogram.empty:
         st.info("No responses yet: the pack would hold empty tables and charts.")
     files = pack_files(
-        key, current_version(key), json.dumps(result.method, sort_keys=True, default=str), result, stats
+        key, chosen.key(), json.dumps(result.method, sort_keys=True, default=str), result, stats
     )
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:

@@ -8,8 +8,8 @@ import streamlit as st
 
 from app_pages.common import get_engine
 from core.textsafety import markdown_literal
+from services import responding
 from survey import i18n
-from survey.db import transaction
 from survey.invitations import (
     AlreadySubmitted,
     Answers,
@@ -17,12 +17,7 @@ from survey.invitations import (
     LinkUnavailable,
     UnknownLink,
     answers_from_draft,
-    find_link,
-    mark_opened,
     missing_topics,
-    save_draft,
-    submit,
-    survey_form,
 )
 
 DONT_KNOW = "dont_know"
@@ -39,11 +34,10 @@ def notice(name: str, *languages: str) -> None:
 
 
 try:
-    with transaction(engine, write=False) as session:
-        target = find_link(session=session, token=token)
-        form = survey_form(session=session, assessment_key=target.assessment_key, group=target.group)
+    visit = responding.visit(engine=engine, token=token)
 except UnknownLink:
     notice("invalid_link")
+target, form = visit.target, visit.form
 
 if state.get("survey_invitation") != target.invitation_id:  # a new link in this browser session
     for name in [k for k in state if str(k).startswith("survey_")]:
@@ -54,9 +48,6 @@ if state.get("survey_invitation") != target.invitation_id:  # a new link in this
     state.survey_saved = state.survey_answers
     state.survey_resumed = bool(target.draft) and target.accepts_answers
     state.survey_missing = []
-if not target.opened:
-    with transaction(engine) as session:
-        mark_opened(session=session, invitation_id=target.invitation_id)
 
 lang = st.segmented_control(
     "Language / 语言", list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get, key="survey_lang", required=True
@@ -139,8 +130,7 @@ state.survey_answers = answers.model_dump()
 def save() -> bool:
     """Keep the answers as a draft of the personal link; False when the link no longer takes them."""
     try:
-        with transaction(engine) as session:
-            save_draft(session=session, token=token, answers=answers)
+        responding.save_draft(engine=engine, token=token, answers=answers)
     except LinkUnavailable:
         return False
     state.survey_saved = state.survey_answers
@@ -156,8 +146,7 @@ if state.survey_missing and missing_topics(form, answers):
     st.error(i18n.text(lang, "missing", count=len(missing_topics(form, answers))))
 if st.button(i18n.text(lang, "submit"), type="primary", key="survey_submit"):
     try:
-        with transaction(engine) as session:
-            submit(session=session, token=token, answers=answers)
+        responding.submit(engine=engine, token=token, answers=answers)
         state.survey_done = True
     except IncompleteAnswers as problem:
         state.survey_missing = problem.topics

@@ -6,8 +6,8 @@ import time
 
 import streamlit as st
 
-from analysis.method import TIERING_METHODS, MethodError
-from analysis.pipeline import analyse
+from analysis.method import TIERING_METHODS, MethodConfig, MethodError
+from analysis.pipeline import AnalysisResult
 from analysis.whatif import (
     interactive,
     method_changes,
@@ -16,10 +16,18 @@ from analysis.whatif import (
     tier_moves,
     variant,
 )
-from app_pages.common import get_engine, has_ratings, load_data, pick_assessment, result_for, stored_method
+from app_pages.common import (
+    analysis_inputs,
+    get_engine,
+    has_ratings,
+    method_in_force,
+    pick_assessment,
+    result_for,
+)
 from core.textsafety import markdown_literal
-from survey.db import transaction
-from survey.store import StoreError, method_history, save_method
+from services.methods import method_history, save_method
+from services.results import AnalysisInputs, analyse_inputs, chosen_method
+from survey.store import StoreError
 
 WEIGHTINGS = {
     "equal": "Every group counts equally",
@@ -29,8 +37,9 @@ WEIGHTINGS = {
 
 
 @st.fragment
-def what_if(key: str, data, base, base_result) -> None:
+def what_if(inputs: AnalysisInputs, base: MethodConfig, base_result: AnalysisResult) -> None:
     """Reruns on its own when a control changes: no reload of the data, one analysis."""
+    data = inputs.data
     controls, shown = st.columns([1, 2])
     with controls:
         weighting = st.radio(
@@ -70,7 +79,7 @@ def what_if(key: str, data, base, base_result) -> None:
                 for i, t in enumerate(start)
             ]
     try:
-        chosen = variant(
+        candidate = variant(
             base,
             group_weighting=weighting,
             group_points=points,
@@ -79,8 +88,8 @@ def what_if(key: str, data, base, base_result) -> None:
             thresholds=thresholds,
         )
         clock = time.perf_counter()
-        quick = interactive(chosen)
-        result = analyse(data, quick, source={"kind": "what-if"})
+        quick = interactive(candidate)
+        result = analyse_inputs(inputs, chosen_method(quick, kind="what-if"), compare=False)
         elapsed = time.perf_counter() - clock
     except MethodError as error:
         with shown:
@@ -94,7 +103,7 @@ def what_if(key: str, data, base, base_result) -> None:
         st.altair_chart(moves_chart(moves, result), theme=None, key="whatif_chart")
         st.caption(
             f"Computed in {elapsed * 1000:.0f} ms from the summary tables; intervals and p_tier from "
-            f"{quick.resamples} resamples here (the saved method uses {chosen.resamples})."
+            f"{quick.resamples} resamples here (the saved method uses {candidate.resamples})."
         )
     st.dataframe(
         moves[
@@ -122,7 +131,7 @@ def what_if(key: str, data, base, base_result) -> None:
         },
         key="whatif_moves",
     )
-    changes = method_changes(base.as_dict(), chosen.as_dict())
+    changes = method_changes(base.as_dict(), candidate.as_dict())
     with st.form("save_method", border=True):
         st.markdown("**Save this variant as the assessment's method**")
         st.text("\n".join(changes) if changes else "Same as the method in force.")
@@ -131,18 +140,15 @@ def what_if(key: str, data, base, base_result) -> None:
         if st.form_submit_button("Save as the method", type="primary", key="method_save"):
             if not changes:
                 st.warning("Nothing to save: this is the method in force.")
-            elif not reason.strip():
-                st.error("Say why the method changes: the reason goes into the method log.")
             else:
                 try:
-                    with transaction(get_engine()) as session:
-                        save_method(
-                            session=session,
-                            assessment_key=key,
-                            config=chosen.as_dict(),
-                            author=author,
-                            reason=reason,
-                        )
+                    save_method(
+                        engine=get_engine(),
+                        assessment_key=data.key,
+                        method=candidate,
+                        author=author,
+                        reason=reason,
+                    )
                 except StoreError as error:
                     st.error(str(error))
                 else:
@@ -150,29 +156,25 @@ def what_if(key: str, data, base, base_result) -> None:
                     st.rerun(scope="app")
 
 
-key = pick_assessment()
-if key:
-    data = load_data(key)
+chosen = pick_assessment()
+if chosen:
+    inputs = analysis_inputs(chosen)
+    data = inputs.data
     st.title(f"What-if and method: {markdown_literal(data.name)}", anchor=False)
     if st.session_state.pop("method_saved", False):
         st.success("Saved: the new method is in force and logged below.")
     if has_ratings(data):
-        what_if(key, data, stored_method(key), result_for(key))
+        what_if(inputs, method_in_force(chosen), result_for(chosen))
     st.subheader("Method log")
-    with transaction(get_engine(), write=False) as session:
-        history = method_history(session=session, assessment_key=key)
+    history = method_history(engine=get_engine(), assessment_key=chosen.assessment_key)
     if history.empty:
         st.caption("No method saved yet: the defaults are in force.")
-    configs = list(history["config"])
-    for i, (when, author, reason, config) in enumerate(
-        history[["created_at", "author", "reason", "config"]].itertuples(index=False)
+    for when, author, reason, changes in history[["created_at", "author", "reason", "changes"]].itertuples(
+        index=False
     ):
         with st.container(border=True):
             st.caption(f"{when:%Y-%m-%d %H:%M} UTC, by")
             st.text(author)
-            st.text(
-                "\n".join(method_changes(configs[i + 1] if i + 1 < len(configs) else None, config))
-                or "(defaults)"
-            )
+            st.text("\n".join(changes) or "(defaults)")
             st.caption("Why")
             st.text(reason)

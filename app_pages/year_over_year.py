@@ -6,12 +6,12 @@ from analysis.charts import matrix_chart
 from app_pages.common import has_ratings, load_data, pick_assessment, result_for
 from core.textsafety import markdown_literal
 
-key = pick_assessment()
-if key:
-    data = load_data(key)
+chosen = pick_assessment()
+if chosen:
+    data = load_data(chosen)
     st.title(f"Year over year: {markdown_literal(data.name)}", anchor=False)
     if has_ratings(data):
-        result = result_for(key)
+        result = result_for(chosen)
         if result.previous is None:
             st.info("There is no earlier assessment to compare with.")
         else:

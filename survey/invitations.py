@@ -582,6 +582,16 @@ def tracking(*, session: Session, assessment_key: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TRACKING_COLUMNS)
 
 
+def links_version(*, session: Session, assessment_key: str) -> str:
+    """Changes whenever links are issued or deleted: with the data version (which submissions
+    and withdrawals change), a cache key for the links issued per group and channel."""
+    aid = get_assessment(session=session, key=assessment_key).id
+    count, highest = session.execute(
+        select(func.count(Invitation.id), func.max(Invitation.id)).where(Invitation.assessment_id == aid)
+    ).one()
+    return f"{count}:{highest or 0}"
+
+
 # --- reminders -----------------------------------------------------------------------------------
 
 

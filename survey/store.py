@@ -885,6 +885,8 @@ def save_method(
     assessment = get_assessment(session=session, key=assessment_key)
     if not author or not author.strip():
         raise StoreError("author: say who chose this method")
+    if not reason or not reason.strip():
+        raise StoreError("Say why the method changes: the reason goes into the method log")
     if len(author) > 200 or len(reason) > 2000:
         raise StoreError("author may have 200 characters and reason 2000")
     record = MethodRecord(

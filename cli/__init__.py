@@ -1,0 +1,25 @@
+"""The `materiality` command: the analyst's face of the toolkit.
+
+Every command opens the database given by ``--db`` (or ``MATERIALITY_DATABASE_URL``, or the
+default SQLite file), upgrading its schema when it is older than this toolkit, and asks the
+services (:mod:`services`) for what it does. One module per group of commands.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from cli import assessments, data, fieldwork, results
+
+app = typer.Typer(
+    help="Materiality assessment and stakeholder survey toolkit.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+for group in (assessments, results, fieldwork, data):
+    app.add_typer(group.commands)
+
+
+def main() -> None:
+    app()

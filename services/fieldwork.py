@@ -1,0 +1,173 @@
+"""The fieldwork of an assessment: opening and closing the survey, survey links, their
+tracking, reminders, withdrawal of a response.
+
+Fresh links exist only once: their tokens are stored as hashes. Every service that issues
+links returns them as rows for a mail merge and, given `deliver`, hands those rows over before
+its transaction commits, so links whose file could not be written are never issued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from survey import i18n, invitations, store
+from survey.db import transaction
+from survey.settings import get_settings
+
+LINK_COLUMNS = invitations.LINK_COLUMNS
+UNUSED_COLUMNS = invitations.UNUSED_COLUMNS
+LANGUAGES = i18n.LANGUAGES  # language key -> its name in that language
+MAX_LINKS_PER_CALL = invitations.MAX_LINKS_PER_CALL
+
+Rows = list[dict[str, object]]
+Deliver = Callable[[Rows], None]
+
+
+@dataclass(frozen=True)
+class NewLinks:
+    """Links issued just now, as rows of :data:`LINK_COLUMNS`; `replaced`: an open link took the
+    place of the group's older one, which no longer works."""
+
+    rows: Rows
+    replaced: bool = False
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _handed_over(links: list[invitations.IssuedLink], base_url: str | None, deliver: Deliver | None) -> Rows:
+    rows = invitations.link_rows(links, base_url or get_settings().base_url)
+    if deliver is not None:
+        deliver(rows)
+    return rows
+
+
+def open_survey(*, engine: Engine, assessment_key: str) -> str:
+    """Start the fieldwork: the assessment's links accept answers. Returns the new status."""
+    with transaction(engine) as session:
+        return store.set_status(session=session, key=assessment_key, status="open").status
+
+
+def close_survey(*, engine: Engine, assessment_key: str) -> str:
+    """End the fieldwork: the assessment's links no longer accept answers. Returns the new status."""
+    with transaction(engine) as session:
+        return store.set_status(session=session, key=assessment_key, status="closed").status
+
+
+def issue_links(
+    *,
+    engine: Engine,
+    assessment_key: str,
+    group: str,
+    count: int = 1,
+    channel: str | None = None,
+    language: str = "en",
+    base_url: str | None = None,
+    deliver: Deliver | None = None,
+) -> NewLinks:
+    """`count` personal links (1 to :data:`MAX_LINKS_PER_CALL`) for a group, and channel, in one
+    of :data:`LANGUAGES`; `base_url` defaults to the configured public address of the app."""
+    with transaction(engine) as session:
+        links = invitations.issue_invitations(
+            session=session,
+            assessment_key=assessment_key,
+            group=group,
+            count=count,
+            channel=channel,
+            language=language,
+        )
+        return NewLinks(_handed_over(links, base_url, deliver))
+
+
+def issue_open_link(
+    *,
+    engine: Engine,
+    assessment_key: str,
+    group: str,
+    channel: str | None = None,
+    language: str = "en",
+    base_url: str | None = None,
+    deliver: Deliver | None = None,
+) -> NewLinks:
+    """The open (anonymous, shared) link of a group and channel; an older one stops working."""
+    with transaction(engine) as session:
+        link, replaced = invitations.issue_open_link(
+            session=session, assessment_key=assessment_key, group=group, channel=channel, language=language
+        )
+        return NewLinks(_handed_over([link], base_url, deliver), replaced)
+
+
+def reissue_unused(
+    *,
+    engine: Engine,
+    assessment_key: str,
+    group: str | None = None,
+    channel: str | None = None,
+    base_url: str | None = None,
+    deliver: Deliver | None = None,
+) -> NewLinks:
+    """Fresh links for the personal invitations not submitted yet; their old links stop working."""
+    with transaction(engine) as session:
+        links = invitations.reissue_unused(
+            session=session, assessment_key=assessment_key, group=group, channel=channel
+        )
+        return NewLinks(_handed_over(links, base_url, deliver))
+
+
+def unused_invitations(
+    *, engine: Engine, assessment_key: str, group: str | None = None, channel: str | None = None
+) -> Rows:
+    """The personal invitations not submitted yet, as rows of :data:`UNUSED_COLUMNS` (by
+    invitation id: links cannot be rebuilt from their hashes)."""
+    with transaction(engine, write=False) as session:
+        pending = invitations.unused_invitations(
+            session=session, assessment_key=assessment_key, group=group, channel=channel
+        )
+    return invitations.unused_rows(pending)
+
+
+def link_tracking(*, engine: Engine, assessment_key: str) -> pd.DataFrame:
+    """Per group and channel: links issued, opened, drafts, submitted, the response rate and
+    the open link with its responses (see :func:`survey.invitations.tracking`)."""
+    with transaction(engine, write=False) as session:
+        return invitations.tracking(session=session, assessment_key=assessment_key)
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """What the campaign page shows, read in one transaction."""
+
+    status: str
+    tracking: pd.DataFrame
+    unused: Rows  # rows of UNUSED_COLUMNS
+    latest_responses: pd.DataFrame  # id, group, channel, source, submitted_at; newest first
+
+
+def campaign(*, engine: Engine, assessment_key: str, latest: int = 50) -> Campaign:
+    with transaction(engine, write=False) as session:
+        return Campaign(
+            status=store.get_assessment(session=session, key=assessment_key).status,
+            tracking=invitations.tracking(session=session, assessment_key=assessment_key),
+            unused=invitations.unused_rows(
+                invitations.unused_invitations(session=session, assessment_key=assessment_key)
+            ),
+            latest_responses=store.recent_responses(
+                session=session, assessment_key=assessment_key, limit=latest
+            ),
+        )
+
+
+def withdraw(
+    *, engine: Engine, assessment_key: str, response_id: int | None = None, link: str | None = None
+) -> int:
+    """Delete a response, given its id or the personal link (or token) it came from, for good:
+    it then counts nowhere. Returns its id."""
+    token = invitations.token_from_link(link) if link is not None else None
+    with transaction(engine) as session:
+        return invitations.withdraw(
+            session=session, assessment_key=assessment_key, response_id=response_id, token=token
+        )
