@@ -24,18 +24,18 @@ if chosen:
     data = load_data(chosen)
     engine = get_engine()
     st.title(f"Campaign: {markdown_literal(data.name)}", anchor=False)
-    cols = st.columns([1, 1, 3])
-    cols[0].metric("Status", chosen.status)
-    if chosen.status != "open" and cols[1].button("Open the survey", type="primary", key="campaign_open"):
+    status, switch, _ = st.columns([1, 1, 3])
+    status.metric("Status", chosen.status)
+    if chosen.status != "open" and switch.button("Open the survey", type="primary", key="campaign_open"):
         fieldwork.open_survey(engine=engine, assessment_key=key)
         st.rerun()
-    if chosen.status == "open" and cols[1].button("Close the survey", key="campaign_close"):
+    if chosen.status == "open" and switch.button("Close the survey", key="campaign_close"):
         fieldwork.close_survey(engine=engine, assessment_key=key)
         st.rerun()
 
     st.subheader("Issue survey links")
     groups = dict(zip(data.groups["group"], data.groups["name"], strict=True))
-    group = st.selectbox("Group", list(groups), format_func=groups.get, key="links_group")
+    group = st.selectbox("Group", list(groups), format_func=lambda g: groups[g], key="links_group")
     with st.form("issue_links"):
         cols = st.columns(3)
         channels = ["", *data.channels.loc[data.channels["group"] == group, "channel"]]
@@ -91,8 +91,8 @@ if chosen:
             column_config={"response_rate": st.column_config.NumberColumn("Response rate", format="percent")},
             key="campaign_tracking",
         )
-    cols = st.columns(2)
-    cols[0].download_button(
+    download, reissue = st.columns(2)
+    download.download_button(
         f"Unused invitations ({len(unused)}) for reminders (CSV)",
         spreadsheet_csv(unused, UNUSED_COLUMNS),
         file_name=f"unused-{key}.csv",
@@ -100,7 +100,7 @@ if chosen:
         disabled=not unused,
         key="unused_download",
     )
-    if cols[1].button("New links for the unused invitations", disabled=not unused, key="unused_reissue"):
+    if reissue.button("New links for the unused invitations", disabled=not unused, key="unused_reissue"):
         fresh = fieldwork.reissue_unused(engine=engine, assessment_key=key)
         offer_links(fresh, f"reminders-{key}.csv", f"{len(fresh)} new link(s); the old ones no longer work")
         st.rerun()

@@ -100,13 +100,17 @@ def show_text(text: str) -> None:
     st.text(text)
 
 
-def chart_with_topic_pick(chart: alt.LayerChart, name: str = "pick") -> tuple[alt.LayerChart, list[str]]:
+def chart_with_topic_pick(
+    chart: alt.LayerChart | alt.FacetChart, name: str = "pick"
+) -> tuple[alt.LayerChart, list[str]]:
     """The matrix with a click-to-pick selection on its topic points, drawn as SVG (so every
     point is an element of the page), and its title lines to show above it.
 
     Streamlit fits a chart into its width and height, titles included: the chart's own title is
     taken off (the page shows it) and the y-axis title is kept within the plot's height.
     """
+    if not isinstance(chart, alt.LayerChart):
+        raise TypeError("a topic can be picked on a layered chart only")
     pick = alt.selection_point(name=name, fields=["topic"], on="click")
     layers = list(chart.layer)
     for i, layer in enumerate(layers):

@@ -79,7 +79,7 @@ if chosen:
             st.dataframe(column_table(parsed), hide_index=True, key="import_columns")
             st.subheader("Preview (personal data left out)")
             st.dataframe(parsed.preview(10), hide_index=True, key="import_preview")
-        if summary is not None:
+        if parsed is not None and summary is not None:
             st.success("No problems found. " + " ".join(summary.lines()[1:3]))
             st.text("\n".join(summary.lines()[3:]))
             if st.button(

@@ -61,7 +61,7 @@ if chosen:
         topic = st.selectbox(
             "Topic",
             list(names),
-            format_func=names.get,
+            format_func=lambda t: names[t],
             key="matrix_topic",
             help="Or click a point on the matrix.",
         )

@@ -57,7 +57,7 @@ if chosen:
         if i:
             choices[str(i)] = f"Earlier method of {when:%Y-%m-%d %H:%M}, by {author}"
     choices["defaults"] = "The defaults"
-    choice = st.selectbox("Method", list(choices), format_func=choices.get, key="report_method")
+    choice = st.selectbox("Method", list(choices), format_func=lambda c: choices[c], key="report_method")
     method = (
         None
         if choice == "in force"

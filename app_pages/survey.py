@@ -49,9 +49,16 @@ if state.get("survey_invitation") != target.invitation_id:  # a new link in this
     state.survey_resumed = bool(target.draft) and target.accepts_answers
     state.survey_missing = []
 
-lang = st.segmented_control(
-    "Language / 语言", list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get, key="survey_lang", required=True
-)
+lang = (
+    st.segmented_control(
+        "Language / 语言",
+        list(i18n.LANGUAGES),
+        format_func=lambda code: i18n.LANGUAGES[code],
+        key="survey_lang",
+        required=True,
+    )
+    or i18n.DEFAULT_LANGUAGE
+)  # never empty: a choice is required
 if state.get("survey_done"):
     st.success(i18n.text(lang, "thanks"))
     st.stop()
@@ -84,8 +91,8 @@ st.caption(
 progress = st.empty()
 
 
-def rating_label(option: object) -> str:
-    if option == DONT_KNOW:
+def rating_label(option: int | str) -> str:
+    if isinstance(option, str):  # DONT_KNOW
         return i18n.text(lang, "dont_know")
     return f"{option} · {labels[option]}" if labels[option] else str(option)
 
@@ -98,9 +105,8 @@ for number, topic in enumerate(form.topics, start=1):
     if key not in state:
         given = answers.ratings.get(topic.key)
         state[key] = None if topic.key not in answers.ratings else DONT_KNOW if given is None else given
-    choice = st.radio(
-        form.question[lang], [*form.values(), DONT_KNOW], format_func=rating_label, key=key, horizontal=True
-    )
+    options: list[int | str] = [*form.values(), DONT_KNOW]
+    choice = st.radio(form.question[lang], options, format_func=rating_label, key=key, horizontal=True)
     if choice is None:
         answers.ratings.pop(topic.key, None)
         if topic.key in state.survey_missing:

@@ -68,7 +68,7 @@ def what_if(inputs: AnalysisInputs, base: MethodConfig, base_result: AnalysisRes
         )
         thresholds = None
         if tiering == "thresholds":
-            start = suggested_thresholds(base_result, n_tiers)
+            suggested = suggested_thresholds(base_result, n_tiers)
             thresholds = [
                 st.number_input(
                     f"Cut {i + 1} (combined score)",
@@ -76,7 +76,7 @@ def what_if(inputs: AnalysisInputs, base: MethodConfig, base_result: AnalysisRes
                     step=0.05,
                     key=f"whatif_cut_{n_tiers}_{i}",
                 )
-                for i, t in enumerate(start)
+                for i, t in enumerate(suggested)
             ]
     try:
         candidate = variant(

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
 from analysis.charts import matrix_chart, matrix_frame
 from analysis.pipeline import analyse
+from services import fieldwork
 from survey.db import create_db_engine, transaction
 from survey.demo import create_demo
 from survey.models import Response
@@ -310,3 +312,24 @@ def test_matrix_of_an_assessment_without_ratings_after_one_with_ratings(demo_db,
     assert frame_.empty and frame_["business_previous"].dtype == float
     spec = matrix_chart(result).to_dict()
     assert spec["layer"] and result.topics["tier"].isna().all()
+
+
+def test_a_page_run_reads_the_versions_once_and_new_links_show_at_once(demo_db):
+    """A run with warm caches opens two transactions (the assessment list, then the versions of
+    the chosen one), however many results the page shows; links issued since then show at once."""
+    at = signed_in("app_pages/overview.py", "2020")
+    issued = int({m.label: m.value for m in at.metric}["Survey links issued"])
+    begun: list[object] = []
+
+    def count(connection) -> None:
+        begun.append(connection)
+
+    event.listen(Engine, "begin", count)
+    try:
+        at.run()
+    finally:
+        event.remove(Engine, "begin", count)
+    assert not at.exception and len(begun) == 2
+    fieldwork.issue_links(engine=demo_db, assessment_key="2020", group="clients", count=3)
+    at.run()
+    assert int({m.label: m.value for m in at.metric}["Survey links issued"]) == issued + 3
