@@ -14,9 +14,9 @@ import time
 
 _start = time.perf_counter()
 import cli  # noqa: E402,F401  - the command's own imports, timed
-from analysis.pipeline import analyse, write_run_files  # noqa: E402
-from analysis.report import channel_stats_from, write_report_pack  # noqa: E402
-from survey.invitations import tracking  # noqa: E402
+from analysis.pipeline import write_run_files  # noqa: E402
+from analysis.report import write_report_pack  # noqa: E402
+from services.results import analyse_inputs, analysis_inputs  # noqa: E402
 
 IMPORTS = time.perf_counter() - _start
 
@@ -30,7 +30,7 @@ from pathlib import Path  # noqa: E402
 
 from survey.db import create_db_engine, transaction  # noqa: E402
 from survey.demo import create_demo  # noqa: E402
-from survey.store import load_assessment_data, previous_assessment  # noqa: E402
+from survey.store import load_assessment_data  # noqa: E402
 
 TARGET_SECONDS = 10.0
 MATERIALITY = Path(sys.executable).with_name("materiality")
@@ -49,22 +49,17 @@ def run_command(url: str, out: Path, env: dict[str, str] | None = None) -> float
 
 def split(url: str, out: Path) -> dict[str, float]:
     """The steps of `materiality run`, timed one by one in this process."""
-    times: dict[str, float] = {"imports (cli, pipeline, report)": IMPORTS}
+    times: dict[str, float] = {"imports (cli, services, pipeline, report)": IMPORTS}
     clock = time.perf_counter()
-    engine = create_db_engine(url)
-    with transaction(engine) as session:
-        data = load_assessment_data(session=session, assessment_key="2020")
-        earlier = previous_assessment(session=session, key="2020")
-        previous = load_assessment_data(session=session, assessment_key=earlier.key) if earlier else None
-        stats = channel_stats_from(data, tracking(session=session, assessment_key="2020"))
+    inputs = analysis_inputs(engine=create_db_engine(url), assessment_key="2020")
     times["load from the database"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    result = analyse(data, None, previous)
+    result = analyse_inputs(inputs)
     times["analysis"] = time.perf_counter() - clock
     clock = time.perf_counter()
     write_run_files(result, out)
     times["result files (CSV, JSON)"] = time.perf_counter() - clock
-    pack = write_report_pack(result, out, stats)
+    pack = write_report_pack(result, out, inputs.channel_stats)
     times.update({f"pack: {stage}": seconds for stage, seconds in pack.timings.items()})
     return times
 
