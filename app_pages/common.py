@@ -75,16 +75,18 @@ def method_in_force(chosen: Versions) -> MethodConfig:
 
 
 @st.cache_data(max_entries=64, show_spinner="Analysing ...")
-def _result(assessment_key: str, versions: str, method: str | None) -> AnalysisResult:
+def _result(assessment_key: str, data_versions: str, method: str | None, _versions: str) -> AnalysisResult:
+    """Keyed on the data versions only (an argument whose name starts with _ is not part of the
+    key): links issued since do not call for a new analysis."""
     chosen = None if method is None else results.Method.from_key(method)
-    return results.analyse_inputs(_inputs(assessment_key, versions), chosen)
+    return results.analyse_inputs(_inputs(assessment_key, _versions), chosen)
 
 
 def result_for(chosen: Versions, method: MethodConfig | None = None) -> AnalysisResult:
     """The analysis under `method` (default: the method in force) with last year's for the
     changes."""
     other = None if method is None else results.chosen_method(method).key()
-    return _result(chosen.assessment_key, chosen.key(), other)
+    return _result(chosen.assessment_key, chosen.key(links=False), other, chosen.key())
 
 
 def has_ratings(data: AssessmentData) -> bool:

@@ -94,13 +94,11 @@ class Versions:
     previous: tuple[str, str] | None
     method: dict[str, Any] | None
 
-    def key(self) -> str:
-        """All of it as one string, for cache keys."""
-        return json.dumps(
-            [self.assessment_key, self.status, self.data, self.links, self.previous, self.method],
-            sort_keys=True,
-            default=str,
-        )
+    def key(self, *, links: bool = True) -> str:
+        """All of it as one string, for cache keys; without the links for what does not depend
+        on them (the analysis)."""
+        parts = [self.assessment_key, self.status, self.data, self.previous, self.method]
+        return json.dumps([*parts, self.links] if links else parts, sort_keys=True, default=str)
 
 
 def _versions(session: Session, assessment_key: str) -> Versions:
