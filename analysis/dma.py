@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.dma_inputs import CONSENSUS_COLUMNS, validate_consensus, validate_ratings, validate_register
+from analysis.dma_inputs import validate_inputs
 from analysis.dma_method import (
     CRITERIA,
     HUMAN_RIGHTS_LIKELIHOOD_WEIGHT,
@@ -356,14 +356,8 @@ def score_dma(
     that has any (register, then ratings, then consensus); nothing is scored then.
     """
     method = method or DmaMethod()
-    register = validate_register(register)
-    ratings = validate_ratings(ratings, register)
-    consensus = (
-        validate_consensus(consensus, register)
-        if consensus is not None
-        else pd.DataFrame({c: pd.Series(dtype="int64" if c == "value" else str) for c in CONSENSUS_COLUMNS})
-    )
-    iros = _score_iros(register, ratings, consensus, method, thresholds)
+    inputs = validate_inputs(register, ratings, consensus)
+    iros = _score_iros(inputs.register, inputs.ratings, inputs.consensus, method, thresholds)
 
     topics = _topic_rank(iros["topic"], topic_order)
     rank = {topic: i for i, topic in enumerate(topics)}

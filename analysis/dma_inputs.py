@@ -146,7 +146,8 @@ def validate_register(register: pd.DataFrame) -> pd.DataFrame:
 def _check_rows(
     frame: pd.DataFrame, register: pd.DataFrame, *, what: str, columns: tuple[str, ...], key: tuple[str, ...]
 ) -> pd.DataFrame:
-    """Ratings and consensus values share every rule but the key that must be unique."""
+    """Ratings and consensus values share every rule but the key that must be unique;
+    `register` is already checked."""
     _missing_columns(frame, columns, what)
     kinds = dict(zip(register["iro"], zip(register["type"], register["status"], strict=True), strict=True))
     problems: list[RowProblem] = []
@@ -200,6 +201,20 @@ def _check_rows(
     return pd.DataFrame(rows, columns=list(columns)).astype({"value": "int64"})
 
 
+def _ratings(ratings: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
+    return _check_rows(
+        ratings, register, what="ratings", columns=RATING_COLUMNS, key=("assessor", "iro", "criterion")
+    )
+
+
+def _consensus(consensus: pd.DataFrame | None, register: pd.DataFrame) -> pd.DataFrame:
+    if consensus is None:
+        consensus = pd.DataFrame(columns=list(CONSENSUS_COLUMNS))
+    return _check_rows(
+        consensus, register, what="consensus", columns=CONSENSUS_COLUMNS, key=("iro", "criterion")
+    )
+
+
 def validate_ratings(ratings: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
     """The ratings, checked against the register and cleaned, in the given row order.
 
@@ -208,22 +223,28 @@ def validate_ratings(ratings: pd.DataFrame, register: pd.DataFrame) -> pd.DataFr
     does not apply to the IRO's type and status; a value that is not a whole number from 1 to 5;
     a second rating of the same criterion of the same IRO by the same assessor.
     """
-    return _check_rows(
-        ratings,
-        validate_register(register),
-        what="ratings",
-        columns=RATING_COLUMNS,
-        key=("assessor", "iro", "criterion"),
-    )
+    return _ratings(ratings, validate_register(register))
 
 
 def validate_consensus(consensus: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
     """Consensus values set in calibration (``iro, criterion, value, rationale``), checked like
     ratings; at most one per criterion of an IRO."""
-    return _check_rows(
-        consensus,
-        validate_register(register),
-        what="consensus",
-        columns=CONSENSUS_COLUMNS,
-        key=("iro", "criterion"),
-    )
+    return _consensus(consensus, validate_register(register))
+
+
+@dataclass(frozen=True)
+class DmaInputs:
+    """The three inputs of the scoring, checked and cleaned."""
+
+    register: pd.DataFrame
+    ratings: pd.DataFrame
+    consensus: pd.DataFrame
+
+
+def validate_inputs(
+    register: pd.DataFrame, ratings: pd.DataFrame, consensus: pd.DataFrame | None = None
+) -> DmaInputs:
+    """Check everything the scoring reads, the register once. Raises :class:`DmaInputError` for
+    the first input with problems (register, then ratings, then consensus), listing all of them."""
+    checked = validate_register(register)
+    return DmaInputs(checked, _ratings(ratings, checked), _consensus(consensus, checked))

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from analysis.dma import score_dma
@@ -94,9 +94,10 @@ def test_scores_stay_on_the_scale_and_inside_the_assessors_range(assessment, pre
 @given(assessments(), presets, st.data())
 def test_raising_a_rating_never_lowers_a_score(assessment, preset, data):
     register, ratings = assessment
-    row = data.draw(st.integers(0, len(ratings) - 1), label="row")
-    value = int(ratings.loc[row, "value"])
-    raised_value = data.draw(st.integers(value, 5), label="raised to")
+    below_the_top = ratings.index[ratings["value"] < 5].tolist()
+    assume(below_the_top)
+    row = data.draw(st.sampled_from(below_the_top), label="row")
+    raised_value = data.draw(st.integers(int(ratings.loc[row, "value"]) + 1, 5), label="raised to")
     raised = ratings.copy()
     raised.loc[row, "value"] = raised_value
     method = DmaMethod(preset=preset)
