@@ -4,7 +4,7 @@
 calibration, and returns the scores and decisions per IRO, sub-topic and topic with the record
 of the method used (:class:`DmaResult`). Everything is pure: nothing is read or written.
 
-The rule (ESRS 1 §43-51 and AR 10-14, GRI 3; see ``docs/double-materiality.md``), default preset:
+The rule (ESRS 1 §28, §43-51 and AR 10, GRI 3; see ``docs/double-materiality.md``), default preset:
 
 - a criterion's value for an IRO is the mean of the assessors' ratings; a consensus value set in
   calibration replaces it;
@@ -219,6 +219,8 @@ def _score_iros(
     method: DmaMethod,
     thresholds: DmaThresholds,
 ) -> pd.DataFrame:
+    """One row per IRO of the (checked) register, in its order: criterion values, scores at the
+    values and at both ends of the assessors' range, agreement and decisions."""
     n_iros = len(register)
     row_of = {iro: i for i, iro in enumerate(register["iro"])}
     applies = np.array(
@@ -361,7 +363,8 @@ def score_dma(
 
     topics = _topic_rank(iros["topic"], topic_order)
     rank = {topic: i for i, topic in enumerate(topics)}
-    order = sorted(range(len(iros)), key=lambda i: (rank[iros["topic"].iat[i]], iros["iro"].iat[i]))
+    sort_keys = list(zip(iros["topic"].map(rank), iros["iro"], strict=True))
+    order = sorted(range(len(iros)), key=sort_keys.__getitem__)
     iros = iros.iloc[order].reset_index(drop=True)[IRO_COLUMNS + IRO_DETAIL_COLUMNS]
 
     topic_table = _aggregate(iros, ["topic"], [(topic,) for topic in topics], thresholds)

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from analysis.dma import IRO_COLUMNS, TOPIC_COLUMNS, score_dma
-from analysis.dma_method import DmaMethod, DmaThresholds, method_record
+from analysis.dma_method import (
+    IRO_STATUSES,
+    IRO_TYPES,
+    PRESETS,
+    DmaMethod,
+    DmaThresholds,
+    applicable_criteria,
+    method_record,
+)
+from core.formats import csv_text, json_text
 
 REGISTER_COLUMNS = ["iro", "topic", "sub_topic", "type", "status", "human_rights"]
 RATING_COLUMNS = ["assessor", "iro", "criterion", "value", "rationale"]
@@ -446,3 +456,73 @@ def test_a_wider_calibration_gap_flags_fewer_iros():
     assert score_dma(register, ratings, thresholds=thresholds, method=wider).iros["calibrate"].tolist() == [
         False
     ]
+
+
+def test_the_worked_example_writes_as_stable_csv_whatever_the_row_order():
+    """The leading columns are what iros.csv and dma_topics.csv hold; the writer's stable CSV
+    (6 decimals, empty for no score) gives the same bytes for the rows in any order."""
+    result = score_dma(
+        WORKED_REGISTER,
+        WORKED_RATINGS,
+        thresholds=WORKED_THRESHOLDS,
+        consensus=WORKED_CONSENSUS,
+        topic_order=CATALOG,
+    )
+    assert csv_text(result.topics[TOPIC_COLUMNS]) == (
+        "topic,impact_score,financial_score,impact_material,financial_material,material,basis\n"
+        "pollution,3.333333,1.000000,True,False,True,impact\n"
+        "water,,0.400000,False,False,False,none\n"
+        "biodiversity,,,False,False,False,none\n"
+        "own_workforce,3.666667,,True,False,True,impact\n"
+        "communities,3.000000,2.800000,True,True,True,both\n"
+        "business_conduct,,3.000000,False,True,True,financial\n"
+    )
+    assert csv_text(result.iros[IRO_COLUMNS]).splitlines()[1:4] == [
+        "N1,pollution,air,negative_impact,actual,3.333333,3.333333,,True,False,3,2.000000",
+        "R1,pollution,air,risk,potential,,,1.000000,False,False,2,1.000000",
+        "R3,water,,risk,actual,,,0.400000,False,False,1,0.000000",
+    ]
+    reversed_rows = score_dma(
+        WORKED_REGISTER.iloc[::-1],
+        WORKED_RATINGS.iloc[::-1],
+        thresholds=WORKED_THRESHOLDS,
+        consensus=WORKED_CONSENSUS,
+        topic_order=CATALOG,
+    )
+    for frame in ("iros", "sub_topics", "topics"):
+        assert csv_text(getattr(reversed_rows, frame)) == csv_text(getattr(result, frame)), frame
+    assert json_text(result.method) == json_text(reversed_rows.method)
+
+
+# The method page -------------------------------------------------------------------------------
+
+METHOD_PAGE = Path(__file__).resolve().parents[1] / "docs" / "double-materiality.md"
+
+
+def test_the_method_page_lists_the_criteria_that_apply_as_the_code_does():
+    """The table "rated on" in docs/double-materiality.md against `applicable_criteria`."""
+    lines = METHOD_PAGE.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| type") and "rated on" in line)
+    documented = {}
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        kinds, status, criteria = (cell.strip() for cell in line.strip("|").split("|"))
+        types = ["risk", "opportunity"] if kinds == "risk, opportunity" else [kinds.replace(" ", "_")]
+        statuses = list(IRO_STATUSES) if status == "either" else [status]
+        for iro_type in types:
+            for iro_status in statuses:
+                documented[(iro_type, iro_status)] = tuple(c.strip() for c in criteria.split(","))
+    assert documented == {(t, s): applicable_criteria(t, s) for t in IRO_TYPES for s in IRO_STATUSES}
+
+
+def test_the_method_page_names_every_preset_formula_and_output_column():
+    page = METHOD_PAGE.read_text(encoding="utf-8")
+    for preset in PRESETS:
+        assert f"| `{preset}`" in page, preset
+    assert "(3 x severity + 1 x likelihood) / 4" in page
+    assert "severity x likelihood / 5" in page and "magnitude x likelihood / 5" in page
+    flowing = " ".join(page.split())
+    assert ", ".join(IRO_COLUMNS) in flowing
+    assert ", ".join(TOPIC_COLUMNS) in flowing
+    assert DmaThresholds(financial=3).notes()[0] in flowing
