@@ -145,9 +145,7 @@ def write_run_files(result: AnalysisResult, out: str | Path) -> list[Path]:
     return write_atomically(Path(out), run_files(result))
 
 
-def write_report_pack(
-    result: AnalysisResult, out: str | Path, channel_stats: pd.DataFrame | None = None
-) -> WrittenPack:
+def write_report_pack(result: AnalysisResult, out: str | Path, channel_stats: pd.DataFrame) -> WrittenPack:
     """Render the report pack and write it into `out`, all files or none (staged, then moved)."""
     from render.pack import report_pack
 

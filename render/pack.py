@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from analysis.channels import channel_stats_from
 from render import vega, workbook
 from render.channel_map import channel_map_chart
 from render.disclosure import disclosure_markdown, disclosure_sections
@@ -38,19 +37,14 @@ PACK_FILES = (
 
 
 def report_pack(
-    result: AnalysisResult,
-    channel_stats: pd.DataFrame | None = None,
-    *,
-    timings: dict[str, float] | None = None,
+    result: AnalysisResult, channel_stats: pd.DataFrame, *, timings: dict[str, float] | None = None
 ) -> dict[str, bytes]:
     """Every file of the pack (:data:`PACK_FILES`) by name.
 
-    `channel_stats` has group, channel, links_issued (NaN: not tracked) and responses; by
-    default it is built from the assessment's responses with links not tracked. `timings`, when
-    given, receives the seconds spent per stage.
+    `channel_stats` has group, channel, links_issued (NaN: not tracked) and responses
+    (:func:`analysis.channels.channel_stats_from`). `timings`, when given, receives the seconds
+    spent per stage.
     """
-    if channel_stats is None:
-        channel_stats = channel_stats_from(result.data)
     spent = timings if timings is not None else {}
     clock = time.perf_counter()
 
