@@ -11,7 +11,6 @@ from analysis.pipeline import AnalysisResult
 from analysis.whatif import (
     interactive,
     method_changes,
-    moves_chart,
     suggested_thresholds,
     tier_moves,
     variant,
@@ -25,6 +24,7 @@ from app_pages.common import (
     result_for,
 )
 from core.textsafety import markdown_literal
+from render.whatif import moves_chart
 from services.methods import method_history, save_method
 from services.results import AnalysisInputs, analyse_inputs, chosen_method
 from survey.store import StoreError

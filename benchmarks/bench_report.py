@@ -14,8 +14,8 @@ import time
 
 _start = time.perf_counter()
 import cli  # noqa: E402,F401  - the command's own imports, timed
-from analysis.pipeline import write_run_files  # noqa: E402
-from analysis.report import write_report_pack  # noqa: E402
+import render.pack  # noqa: E402,F401  - imported by the command when it writes the pack
+from cli.results import write_report_pack, write_run_files  # noqa: E402
 from services.results import analyse_inputs, analysis_inputs  # noqa: E402
 
 IMPORTS = time.perf_counter() - _start

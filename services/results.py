@@ -18,9 +18,9 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from analysis.channels import channel_stats_from
 from analysis.method import MethodConfig, MethodError, load_method_file, method_from_dict
 from analysis.pipeline import AnalysisResult, analyse
-from analysis.report import channel_stats_from
 from core.aggregates import AssessmentData
 from survey.db import transaction
 from survey.invitations import links_version, tracking
@@ -127,7 +127,7 @@ class AnalysisInputs:
     """Everything the analysis and the report pack of an assessment need.
 
     `channel_stats` has the links issued and responses per group and channel (see
-    :func:`analysis.report.channel_stats_from`); `versions` were read in the same transaction,
+    :func:`analysis.channels.channel_stats_from`); `versions` were read in the same transaction,
     before the data, so the data is never older than they say.
     """
 

@@ -12,8 +12,8 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
-from analysis.charts import matrix_chart, matrix_frame
 from analysis.pipeline import analyse
+from render.matrix import matrix_chart, matrix_frame
 from services import fieldwork
 from survey.db import create_db_engine, transaction
 from survey.demo import create_demo
