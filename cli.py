@@ -15,10 +15,11 @@ import typer
 from sqlalchemy.engine import Engine
 
 from core.files import new_csv_file
+from survey.assessments import create_assessment, list_assessments, set_status
 from survey.catalog import CatalogError, load_catalog
 from survey.db import DatabaseError, create_db_engine, transaction
 from survey.demo import create_demo
-from survey.store import StoreError, create_assessment, list_assessments, set_status
+from survey.errors import StoreError
 
 app = typer.Typer(
     help="Materiality assessment and stakeholder survey toolkit.",
@@ -139,8 +140,10 @@ def run(
     from analysis.method import MethodError, load_method_file, method_from_dict
     from analysis.pipeline import RUN_FILES, analyse, write_run_files
     from analysis.report import channel_stats_from, write_report_pack
-    from survey.invitations import tracking
-    from survey.store import current_method, load_assessment_data, previous_assessment
+    from survey.assessments import previous_assessment
+    from survey.methods import current_method
+    from survey.reads import load_assessment_data
+    from survey.tracking import tracking
 
     config = load_method_file(method) if method else None
     source = {"kind": "file", "file": Path(method).name} if method else {"kind": "defaults"}
@@ -221,7 +224,7 @@ def invite(
     db: DbOption = None,
 ) -> None:
     """Issue survey links for a group (and channel) and write them to a CSV for a mail merge."""
-    from survey.invitations import LINK_COLUMNS, issue_invitations, issue_open_link, link_rows
+    from survey.issuing import LINK_COLUMNS, issue_invitations, issue_open_link, link_rows
     from survey.settings import get_settings
 
     base = base_url or get_settings().base_url
@@ -268,16 +271,9 @@ def links(
 ) -> None:
     """Show links issued, opened, drafts, submitted and the response rate per group and channel;
     with --unused, export the unused invitations for reminders."""
-    from survey.invitations import (
-        LINK_COLUMNS,
-        UNUSED_COLUMNS,
-        link_rows,
-        reissue_unused,
-        tracking,
-        unused_invitations,
-        unused_rows,
-    )
+    from survey.issuing import LINK_COLUMNS, link_rows, reissue_unused
     from survey.settings import get_settings
+    from survey.tracking import UNUSED_COLUMNS, tracking, unused_invitations, unused_rows
 
     engine = open_engine(db)
     if not unused:
@@ -335,8 +331,8 @@ def withdraw(
     db: DbOption = None,
 ) -> None:
     """Delete a response (and its invitation) for good: it then counts nowhere."""
-    from survey.invitations import token_from_link
-    from survey.invitations import withdraw as withdraw_response
+    from survey.responding import withdraw as withdraw_response
+    from survey.tokens import token_from_link
 
     token = token_from_link(link) if link else None
     with transaction(open_engine(db)) as session:
@@ -372,8 +368,8 @@ def import_command(
     import os
     import sys
 
+    from survey.assessments import load_index
     from survey.importers import import_export, read_export
-    from survey.store import load_index
 
     large = os.path.exists(file) and os.path.getsize(file) > 2_000_000
     bars = _ProgressBars(enabled=large)

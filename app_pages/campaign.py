@@ -6,22 +6,15 @@ import streamlit as st
 from app_pages.common import get_engine, load_data, pick_assessment
 from core.formats import spreadsheet_csv
 from core.textsafety import markdown_literal
+from survey.assessments import get_assessment, set_status
 from survey.db import transaction
-from survey.invitations import (
-    LINK_COLUMNS,
-    UNUSED_COLUMNS,
-    issue_invitations,
-    issue_open_link,
-    link_rows,
-    reissue_unused,
-    token_from_link,
-    tracking,
-    unused_invitations,
-    unused_rows,
-    withdraw,
-)
+from survey.errors import StoreError
+from survey.issuing import LINK_COLUMNS, issue_invitations, issue_open_link, link_rows, reissue_unused
+from survey.reads import recent_responses
+from survey.responding import withdraw
 from survey.settings import get_settings
-from survey.store import StoreError, get_assessment, recent_responses, set_status
+from survey.tokens import token_from_link
+from survey.tracking import UNUSED_COLUMNS, tracking, unused_invitations, unused_rows
 
 state = st.session_state
 

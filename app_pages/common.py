@@ -13,16 +13,12 @@ from analysis.method import MethodConfig, method_from_dict
 from analysis.pipeline import AnalysisResult, analyse
 from analysis.report import channel_stats_from
 from core.aggregates import AssessmentData
+from survey.assessments import data_version, list_assessments, previous_assessment
 from survey.db import create_db_engine, transaction
-from survey.invitations import tracking
+from survey.methods import current_method
+from survey.reads import load_assessment_data
 from survey.settings import get_settings
-from survey.store import (
-    current_method,
-    data_version,
-    list_assessments,
-    load_assessment_data,
-    previous_assessment,
-)
+from survey.tracking import tracking
 
 
 @st.cache_resource

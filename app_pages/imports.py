@@ -5,9 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import get_engine, pick_assessment
+from survey.assessments import load_index
 from survey.db import transaction
 from survey.importers import FORMATS, ImportFailed, import_export, parse_mapping, read_export
-from survey.store import load_index
 
 ENCODINGS = ["(detect)", "utf-8", "gb18030", "utf-16", "big5", "cp1252", "latin-1"]
 

@@ -16,7 +16,7 @@ from app_pages.common import (
 )
 from core.textsafety import markdown_literal
 from survey.db import transaction
-from survey.store import topic_comments
+from survey.reads import topic_comments
 
 key = pick_assessment()
 if key:

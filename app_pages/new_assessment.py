@@ -6,10 +6,11 @@ import datetime
 import streamlit as st
 
 from app_pages.common import assessment_keys, get_engine
+from survey.assessments import catalog_of, create_assessment
 from survey.campaign import TABLE_TITLES, catalog_from_tables, catalog_tables
 from survey.catalog import CatalogError, load_catalog
 from survey.db import transaction
-from survey.store import StoreError, catalog_of, create_assessment
+from survey.errors import StoreError
 
 DEFAULT = "(the default catalog)"
 

@@ -6,8 +6,8 @@ import streamlit as st
 from analysis.whatif import headline
 from app_pages.common import channel_stats, get_engine, has_ratings, load_data, pick_assessment, result_for
 from core.textsafety import markdown_literal
+from survey.assessments import get_assessment
 from survey.db import transaction
-from survey.store import get_assessment
 
 key = pick_assessment()
 if key:

@@ -23,7 +23,7 @@ from app_pages.common import (
 )
 from core.textsafety import markdown_literal
 from survey.db import transaction
-from survey.store import method_history
+from survey.methods import method_history
 
 FILES = {
     "report.html": ("The report (HTML, opens offline)", "text/html"),

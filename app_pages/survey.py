@@ -10,12 +10,9 @@ from app_pages.common import get_engine
 from core.textsafety import markdown_literal
 from survey import i18n
 from survey.db import transaction
-from survey.invitations import (
-    AlreadySubmitted,
+from survey.errors import AlreadySubmitted, IncompleteAnswers, LinkUnavailable, UnknownLink
+from survey.responding import (
     Answers,
-    IncompleteAnswers,
-    LinkUnavailable,
-    UnknownLink,
     answers_from_draft,
     find_link,
     mark_opened,

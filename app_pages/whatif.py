@@ -19,7 +19,8 @@ from analysis.whatif import (
 from app_pages.common import get_engine, has_ratings, load_data, pick_assessment, result_for, stored_method
 from core.textsafety import markdown_literal
 from survey.db import transaction
-from survey.store import StoreError, method_history, save_method
+from survey.errors import StoreError
+from survey.methods import method_history, save_method
 
 WEIGHTINGS = {
     "equal": "Every group counts equally",

@@ -16,7 +16,7 @@ _start = time.perf_counter()
 import cli  # noqa: E402,F401  - the command's own imports, timed
 from analysis.pipeline import analyse, write_run_files  # noqa: E402
 from analysis.report import channel_stats_from, write_report_pack  # noqa: E402
-from survey.invitations import tracking  # noqa: E402
+from survey.tracking import tracking  # noqa: E402
 
 IMPORTS = time.perf_counter() - _start
 
@@ -28,9 +28,10 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from survey.assessments import previous_assessment  # noqa: E402
 from survey.db import create_db_engine, transaction  # noqa: E402
 from survey.demo import create_demo  # noqa: E402
-from survey.store import load_assessment_data, previous_assessment  # noqa: E402
+from survey.reads import load_assessment_data  # noqa: E402
 
 TARGET_SECONDS = 10.0
 MATERIALITY = Path(sys.executable).with_name("materiality")
