@@ -9,9 +9,10 @@ the catalog.
 The row models (:class:`TopicSpec`, :class:`GroupSpec`, :class:`ChannelSpec`, :class:`FocusSpec`,
 :class:`DimensionSpec`) carry the limits of the tables they are stored in and are the one
 description of a catalog row: the files, the app's table editor (`survey.campaign`) and
-assessment backups (`survey.backup`) all go through them. Every mistake in a file is reported
-with the file, the line (as a text editor numbers it) and the column; in an edited table with
-the table, the row and the column (:class:`CatalogCheck`).
+assessment backups (`survey.backup`) all go through them, and rows given as text (files, edited
+tables) through the same checks (`check_topics` ... `check_focus_areas`). Every mistake in a file
+is reported with the file, the line (as a text editor numbers it) and the column; in an edited
+table with the table, the row and the column.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 
 DEFAULT_CATALOG_DIR = Path(__file__).resolve().parent.parent / "data"
 
-KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+KEY_PATTERN = re.compile(rf"^[a-z][a-z0-9_]{{0,{KEY_LENGTH - 1}}}$")
 CATEGORIES = ("E", "S", "G")
 GROUP_KINDS = ("internal", "external")
 
@@ -100,13 +101,13 @@ def _at_most(limit: int) -> AfterValidator:
 
 def _category(value: str) -> str:
     if value.upper() not in CATEGORIES:
-        raise _problem("catalog_category", "'{value}' is not one of E, S, G", value)
+        raise _problem("catalog_category", f"'{{value}}' is not one of {', '.join(CATEGORIES)}", value)
     return value.upper()
 
 
 def _kind(value: str) -> str:
     if value not in GROUP_KINDS:
-        raise _problem("catalog_kind", "'{value}' is not one of internal, external", value)
+        raise _problem("catalog_kind", f"'{{value}}' is not one of {', '.join(GROUP_KINDS)}", value)
     return value
 
 
