@@ -7,19 +7,26 @@ default SQLite file), upgrading its schema when it is older than this toolkit.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from sqlalchemy.engine import Engine
 
-from core.files import new_csv_file
+from core.files import new_csv_file, write_atomically
 from survey.assessments import create_assessment, list_assessments, set_status
 from survey.catalog import CatalogError, load_catalog
 from survey.db import DatabaseError, create_db_engine, transaction
 from survey.demo import create_demo
 from survey.errors import StoreError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from analysis.pipeline import AnalysisResult
 
 app = typer.Typer(
     help="Materiality assessment and stakeholder survey toolkit.",
@@ -124,6 +131,33 @@ def list_command(db: DbOption = None) -> None:
             typer.echo(f"{a.key}\t{a.year}\t{a.status}\t{a.name}")
 
 
+@dataclass(frozen=True)
+class WrittenPack:
+    """The files of a report pack as written, and the seconds spent per stage."""
+
+    files: list[Path]
+    timings: dict[str, float]
+
+
+def write_run_files(result: AnalysisResult, out: str | Path) -> list[Path]:
+    """Write the five result files into `out`: staged under temporary names, then moved into place."""
+    from analysis.pipeline import run_files
+
+    return write_atomically(Path(out), run_files(result))
+
+
+def write_report_pack(result: AnalysisResult, out: str | Path, channel_stats: pd.DataFrame) -> WrittenPack:
+    """Render the report pack and write it into `out`, all files or none (staged, then moved)."""
+    from render.pack import report_pack
+
+    timings: dict[str, float] = {}
+    contents = report_pack(result, channel_stats, timings=timings)
+    started = time.perf_counter()
+    files = write_atomically(Path(out), contents)
+    timings["writing files"] = time.perf_counter() - started
+    return WrittenPack(files, timings)
+
+
 @app.command()
 @reports_errors
 def run(
@@ -137,9 +171,10 @@ def run(
 ) -> None:
     """Analyse an assessment: scores with intervals, tiers with p_tier, agreement, changes, method."""
     # imported here so that the other commands start without the numerical stack
+    from analysis.channels import channel_stats_from
     from analysis.method import MethodError, load_method_file, method_from_dict
-    from analysis.pipeline import RUN_FILES, analyse, write_run_files
-    from analysis.report import channel_stats_from, write_report_pack
+    from analysis.pipeline import RUN_FILES, analyse
+    from analysis.rules import UNCERTAIN_P_TIER
     from survey.assessments import previous_assessment
     from survey.methods import current_method
     from survey.reads import load_assessment_data
@@ -168,10 +203,10 @@ def run(
     pack = write_report_pack(result, out, channel_stats)
     tiers = result.topics["tier"].value_counts()
     summary = ", ".join(f"{tiers[name]} {name}" for name in ["high", "material", "low"] if name in tiers)
-    unstable = result.topics.loc[result.topics["p_tier"] < 0.8, "topic"].tolist()
+    unstable = result.topics.loc[result.topics["p_tier"] < UNCERTAIN_P_TIER, "topic"].tolist()
     typer.echo(f"Assessment '{assessment}': {summary}.")
     if unstable:
-        typer.echo(f"Tier uncertain (p_tier < 0.8): {', '.join(unstable)}.")
+        typer.echo(f"Tier uncertain (p_tier < {UNCERTAIN_P_TIER:g}): {', '.join(unstable)}.")
     if previous is not None:
         typer.echo(f"Compared with assessment '{previous.key}'.")
     typer.echo(f"Wrote {', '.join(RUN_FILES)} to {out}.")

@@ -2,12 +2,15 @@
 
 All functions are pure: they take frames of group means or rating counts and return numbers
 (``None`` where the statistic is undefined, e.g. fewer than two groups or no variation).
+:class:`Agreement` holds the statistics of one result.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Literal
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import krippendorff
 import numpy as np
@@ -109,15 +112,19 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float | None:
     return _number(float((rx * ry).sum()) / denominator)
 
 
-def group_correlations(means: pd.DataFrame, min_topics: int = 3) -> dict[str, float | None]:
+GroupPair = tuple[str, str]
+
+
+def pair_correlations(means: pd.DataFrame, min_topics: int = 3) -> dict[GroupPair, float | None]:
     """Spearman's rank correlation between every pair of groups over the topics both rated.
 
     `means` has one row per group (in the order pairs are named) and one column per topic;
     NaN marks a topic the group did not rate or whose figure is withheld. Keys are
-    ``"a|b"``; a pair sharing fewer than `min_topics` topics, or with no variation, is None.
+    ``(a, b)`` with `a` before `b`; a pair sharing fewer than `min_topics` topics, or with no
+    variation, is None.
     """
-    out: dict[str, float | None] = {}
-    groups = list(means.index)
+    out: dict[GroupPair, float | None] = {}
+    groups = [str(g) for g in means.index]
     values = means.to_numpy(dtype=float)
     for i, a in enumerate(groups):
         for j in range(i + 1, len(groups)):
@@ -125,5 +132,67 @@ def group_correlations(means: pd.DataFrame, min_topics: int = 3) -> dict[str, fl
             rho = None
             if both.sum() >= min_topics:
                 rho = spearman(values[i, both], values[j, both])
-            out[f"{a}|{groups[j]}"] = rho
+            out[(a, groups[j])] = rho
     return out
+
+
+def pair_key(pair: GroupPair) -> str:
+    """A pair of groups as written in ``agreement.json``: ``"a|b"``."""
+    return "|".join(pair)
+
+
+def group_correlations(means: pd.DataFrame, min_topics: int = 3) -> dict[str, float | None]:
+    """:func:`pair_correlations` keyed as in ``agreement.json`` (``"a|b"``)."""
+    return {pair_key(pair): rho for pair, rho in pair_correlations(means, min_topics).items()}
+
+
+@dataclass(frozen=True)
+class Agreement(Mapping[str, Any]):
+    """The agreement statistics of one result.
+
+    Read as a mapping it is the record written to ``agreement.json``, where a pair of groups is
+    the key ``"a|b"``; in code use the attributes and :meth:`correlation_matrix`.
+    """
+
+    kendall_w: float | None  # how alike the reportable stakeholder groups rank the topics
+    kendall_w_groups: int  # groups in W
+    kendall_w_topics: int  # topics every one of them has a reportable mean for
+    krippendorff_alpha_ordinal: float | None  # how far individual respondents agree
+    krippendorff_alpha_interval: float | None
+    krippendorff_units: int  # topics with at least two ratings
+    group_correlations: dict[GroupPair, float | None] = field(default_factory=dict)  # Spearman's rho
+    groups_left_out: list[str] = field(default_factory=list)  # too few respondents to report
+
+    def correlation_groups(self) -> list[str]:
+        """The groups of :attr:`group_correlations`, in their order."""
+        return list(dict.fromkeys(group for pair in self.group_correlations for group in pair))
+
+    def correlation_matrix(self) -> pd.DataFrame:
+        """Spearman's rho as a square table by group key: 1 on the diagonal, NaN where undefined."""
+        groups = self.correlation_groups()
+        matrix = pd.DataFrame(np.eye(len(groups)), index=groups, columns=groups)
+        for (a, b), rho in self.group_correlations.items():
+            matrix.loc[a, b] = matrix.loc[b, a] = np.nan if rho is None else rho
+        return matrix
+
+    def record(self) -> dict[str, Any]:
+        """The statistics as written to ``agreement.json``."""
+        return {
+            "kendall_w": self.kendall_w,
+            "kendall_w_groups": self.kendall_w_groups,
+            "kendall_w_topics": self.kendall_w_topics,
+            "krippendorff_alpha_ordinal": self.krippendorff_alpha_ordinal,
+            "krippendorff_alpha_interval": self.krippendorff_alpha_interval,
+            "krippendorff_units": self.krippendorff_units,
+            "group_correlations": {pair_key(pair): rho for pair, rho in self.group_correlations.items()},
+            "groups_left_out": list(self.groups_left_out),
+        }
+
+    def __getitem__(self, key: str) -> Any:
+        return self.record()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.record())
+
+    def __len__(self) -> int:
+        return len(self.record())

@@ -22,6 +22,7 @@ Example file (every field optional; these are the defaults)::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -223,3 +224,16 @@ def load_method_file(path: str | Path) -> MethodConfig:
     # the method.json of an earlier run reads back as its method
     record = isinstance(parsed, dict) and "fingerprint" in parsed and "toolkit_version" in parsed
     return method_from_dict(parsed, source=str(path), record=record)
+
+
+def flat_settings(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A method (or method record) as one level of settings: nested fields named with dots
+    ("tiering.method"), in the record's order. An empty mapping is a setting of its own, ``{}``."""
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(flat_settings(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat

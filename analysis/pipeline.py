@@ -3,8 +3,8 @@
 :func:`analyse` computes both axes with their intervals, the tiers with their stability, the
 per-group view with privacy suppression and minority flags, agreement statistics and the
 changes against the previous assessment, and records the method with a fingerprint of the
-input. :func:`write_run_files` writes ``topics.csv``, ``groups.csv``, ``agreement.json``,
-``changes.csv`` and ``method.json``; the same data and method give byte-identical files
+input. :func:`run_files` gives ``topics.csv``, ``groups.csv``, ``agreement.json``,
+``changes.csv`` and ``method.json`` as bytes; the same data and method give byte-identical files
 (fixed float format, sort orders and key order; no timestamps).
 """
 
@@ -14,14 +14,19 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from analysis.agreement import group_correlations, kendall_w, krippendorff_alpha, value_counts_from_histogram
+from analysis.agreement import (
+    Agreement,
+    kendall_w,
+    krippendorff_alpha,
+    pair_correlations,
+    value_counts_from_histogram,
+)
 from analysis.changes import CHANGE_COLUMNS, year_over_year
 from analysis.method import MethodConfig
 from analysis.scores import (
@@ -33,10 +38,9 @@ from analysis.scores import (
     group_statistics,
     nominal_weights,
 )
-from analysis.tiers import MaterialityTiers
+from analysis.tiers import MaterialityTiers, tier_names
 from core import __version__ as TOOLKIT_VERSION  # noqa: N812 - a constant
 from core.aggregates import MOMENTS, SUMMARY_TABLES, AssessmentData, canonical_moments
-from core.files import write_atomically
 from core.formats import csv_text, json_text
 
 TOPIC_COLUMNS = [
@@ -79,11 +83,21 @@ class AnalysisResult:
     data: AssessmentData
     topics: pd.DataFrame  # one row per topic, rank order
     groups: pd.DataFrame  # group x topic, long format
-    agreement: dict
+    agreement: Agreement
     changes: pd.DataFrame
     method: dict
     thresholds: list[float]
     previous: AnalysisResult | None = None
+
+    @property
+    def tier_order(self) -> list[str]:
+        """The names of the result's tiers, the most material first."""
+        return tier_names(int(self.method["tiering"]["n_tiers"]))
+
+    @property
+    def interval_level(self) -> float:
+        """The level of the result's intervals (0.95 for 95%)."""
+        return float(self.method["interval_level"])
 
 
 def analyse(
@@ -294,9 +308,7 @@ def _group_table(
     return frame.astype({"n": np.int64, "n_dont_know": np.int64, "suppressed": bool, "minority": bool})
 
 
-def _agreement(
-    data: AssessmentData, stats: dict, stakeholder: AxisScores, method: MethodConfig
-) -> dict[str, Any]:
+def _agreement(data: AssessmentData, stats: dict, stakeholder: AxisScores, method: MethodConfig) -> Agreement:
     """Kendall's W and Spearman's rho over groups large enough to report; alpha over respondents.
 
     Only groups included in the stakeholder score take part; per-topic group means from fewer
@@ -320,16 +332,16 @@ def _agreement(
     counts = value_counts_from_histogram(included, data.scale_min, data.scale_max)
     excluded = sorted(set(stakeholder.groups) - set(reportable))
     complete = table.dropna(axis=1, how="any")
-    return {
-        "kendall_w": kendall_w(table) if len(table) else None,
-        "kendall_w_groups": int(len(complete)) if complete.shape[1] >= 2 else 0,
-        "kendall_w_topics": int(complete.shape[1]),
-        "krippendorff_alpha_ordinal": krippendorff_alpha(counts, "ordinal"),
-        "krippendorff_alpha_interval": krippendorff_alpha(counts, "interval"),
-        "krippendorff_units": int((counts.sum(axis=1) >= 2).sum()) if len(counts) else 0,
-        "group_correlations": group_correlations(table),
-        "groups_left_out": excluded,
-    }
+    return Agreement(
+        kendall_w=kendall_w(table) if len(table) else None,
+        kendall_w_groups=int(len(complete)) if complete.shape[1] >= 2 else 0,
+        kendall_w_topics=int(complete.shape[1]),
+        krippendorff_alpha_ordinal=krippendorff_alpha(counts, "ordinal"),
+        krippendorff_alpha_interval=krippendorff_alpha(counts, "interval"),
+        krippendorff_units=int((counts.sum(axis=1) >= 2).sum()) if len(counts) else 0,
+        group_correlations=pair_correlations(table),
+        groups_left_out=excluded,
+    )
 
 
 # --- the method record --------------------------------------------------------------------------
@@ -367,8 +379,8 @@ def fingerprint(data: AssessmentData) -> str:
         text = [k for k in layout.keys if k != "value"]
         counts = ["value", *layout.counts] if "value" in layout.keys else list(layout.counts)
         content[layout.frame] = columns(frame, list(layout.keys), text, counts, list(layout.sums))
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def method_record(
@@ -436,17 +448,13 @@ def method_record(
 # --- the files of a run --------------------------------------------------------------------------
 
 
-def write_run_files(result: AnalysisResult, out_dir: str | Path) -> list[Path]:
-    """Write the five files of a run into `out_dir` (created if needed); returns their paths.
-
-    Every file is written to a temporary name first and moved into place, so a failure never
-    leaves a half-written file behind.
-    """
+def run_files(result: AnalysisResult) -> dict[str, bytes]:
+    """The five files of a run (:data:`RUN_FILES`) by name, in their stable text form."""
     contents = {
         "topics.csv": csv_text(result.topics),
         "groups.csv": csv_text(result.groups),
-        "agreement.json": json_text(result.agreement),
+        "agreement.json": json_text(result.agreement.record()),
         "changes.csv": csv_text(result.changes[CHANGE_COLUMNS]),
         "method.json": json_text(result.method),
     }
-    return write_atomically(Path(out_dir), {name: text.encode("utf-8") for name, text in contents.items()})
+    return {name: text.encode("utf-8") for name, text in contents.items()}

@@ -120,6 +120,8 @@ class MaterialityTiers(BaseEstimator):
     tier_names_ : names of the tiers, most material first
     thresholds_ : ascending cut points on the combined score (empty for kmeans/gmm)
     cluster_centers_ : (kmeans/gmm) centre of each tier, most material first
+    cluster_model_ : (kmeans/gmm) the fitted KMeans or GaussianMixture
+    cluster_tiers_ : (kmeans/gmm) the tier of each of the model's clusters or components
     n_features_in_ : 2
     """
 
@@ -174,7 +176,9 @@ class MaterialityTiers(BaseEstimator):
             self.labels_ = _labels_from_cuts(self.combined_, np.array(self.thresholds_), self.n_tiers)
         else:
             model = self._cluster(X, check_random_state(self.random_state), init=None)
-            self.cluster_centers_, self.labels_ = self._ordered(model, X)
+            self.cluster_model_ = model
+            self.cluster_centers_, self.cluster_tiers_ = self._ordered(model)
+            self.labels_ = self.cluster_tiers_[self._clusters(model, X)]
             self.thresholds_ = []
         self.tiers_ = np.array(self.tier_names_, dtype=object)[self.labels_]
         return self
@@ -208,25 +212,32 @@ class MaterialityTiers(BaseEstimator):
             random_state=random_state,
         ).fit(X)
 
-    def _ordered(self, model, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # noqa: N803
-        """Centres sorted from the most material down, and each row's tier."""
+    def _ordered(self, model) -> tuple[np.ndarray, np.ndarray]:
+        """Centres sorted from the most material down, and the tier of each of the model's clusters."""
         centres = model.cluster_centers_ if self.method == "kmeans" else model.means_
         order = np.argsort(-centres.mean(axis=1), kind="stable")
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order))
-        raw = model.labels_ if self.method == "kmeans" else model.predict(X)
-        return centres[order], rank[raw].astype(np.int64)
+        return centres[order], rank.astype(np.int64)
+
+    def _clusters(self, model, X: np.ndarray) -> np.ndarray:  # noqa: N803
+        """The model's cluster of each row of the data it was fitted on."""
+        return model.labels_ if self.method == "kmeans" else model.predict(X)
 
     # --- using the fit ---------------------------------------------------------------------
 
     def predict(self, X) -> np.ndarray:  # noqa: N803
-        """Tier index of new coordinates under the fitted cut points or clusters."""
+        """Tier index of new coordinates under the fitted cut points, clusters or mixture.
+
+        k-means assigns the nearest centre; a Gaussian mixture the most probable component,
+        which need not be the nearest centre when the components differ in spread. On the
+        training data this gives ``labels_``.
+        """
         check_is_fitted(self, "labels_")
         X = check_array(X, dtype=float)  # noqa: N806
         if self.method in ONE_DIMENSIONAL:
             return _labels_from_cuts(X.mean(axis=1), np.array(self.thresholds_), self.n_tiers)
-        distances = ((X[:, None, :] - self.cluster_centers_[None, :, :]) ** 2).sum(axis=2)
-        return np.argmin(distances, axis=1).astype(np.int64)
+        return self.cluster_tiers_[self.cluster_model_.predict(X)]
 
     def refit_labels(self, draws: np.ndarray) -> np.ndarray:
         """Tier of every topic in every resample, refitting the method on each draw.
@@ -244,5 +255,5 @@ class MaterialityTiers(BaseEstimator):
         labels = np.empty(combined.shape, dtype=np.int64)
         for r in range(draws.shape[0]):
             model = self._cluster(draws[r], random_state, init=self.cluster_centers_)
-            labels[r] = self._ordered(model, draws[r])[1]
+            labels[r] = self._ordered(model)[1][self._clusters(model, draws[r])]
         return labels

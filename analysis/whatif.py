@@ -13,19 +13,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import altair as alt
 import pandas as pd
 
-from analysis.charts import BUSINESS_AXIS, STAKEHOLDER_AXIS, tier_colours, tier_names
-from analysis.method import MethodConfig, method_from_dict
+from analysis.method import MethodConfig, flat_settings, method_from_dict
 from analysis.pipeline import AnalysisResult
+from analysis.rules import UNCERTAIN_P_TIER
 
 # Resamples for an interactive what-if, by tiering method. The clustering methods refit on
 # every resample, about 10 ms (k-means) to 30 ms or more (mixtures) each, so their preview
 # p_tier rests on few resamples: below the 100 a saved method may use, hence set without
 # validation. The page says how many were used.
 INTERACTIVE_RESAMPLES = {"jenks": 200, "thresholds": 200, "quantiles": 200, "kmeans": 20, "gmm": 10}
-STABLE_P_TIER = 0.8
 
 
 def interactive(method: MethodConfig) -> MethodConfig:
@@ -108,15 +106,6 @@ def tier_moves(before: AnalysisResult, after: AnalysisResult) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            out.update(_flatten(item, f"{prefix}{key}."))
-        return out
-    return {prefix.rstrip("."): value}
-
-
 def _shown(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}" if math.isfinite(value) else "-"
@@ -125,13 +114,18 @@ def _shown(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
+def _set_fields(config: dict[str, Any]) -> dict[str, Any]:
+    """The method's settings by dotted name; an empty mapping (no explicit weights) sets nothing."""
+    return {name: value for name, value in flat_settings(config).items() if value != {}}
+
+
 def method_changes(before: dict | None, after: dict) -> list[str]:
     """What differs between two method configurations, one line per field ("tiering.method:
     jenks -> kmeans"); `before` None stands for the defaults."""
-    old = _flatten(
+    old = _set_fields(
         MethodConfig().as_dict() if before is None else method_from_dict(before, record=True).as_dict()
     )
-    new = _flatten(method_from_dict(after, record=True).as_dict())
+    new = _set_fields(method_from_dict(after, record=True).as_dict())
     lines = []
     for field in sorted(set(old) | set(new)):
         if old.get(field) != new.get(field):
@@ -147,66 +141,5 @@ def headline(result: AnalysisResult) -> pd.DataFrame:
     top = topics["tier"].dropna().iloc[0] if "high" not in set(topics["tier"]) else "high"
     chosen = topics[topics["tier"] == top][["rank", "name", "combined_score", "p_tier"]]
     return chosen.assign(
-        stability=["stable" if p >= STABLE_P_TIER else "uncertain" for p in chosen["p_tier"]]
+        stability=["stable" if p >= UNCERTAIN_P_TIER else "uncertain" for p in chosen["p_tier"]]
     ).reset_index(drop=True)
-
-
-def moves_chart(
-    moves: pd.DataFrame, after: AnalysisResult, *, width: int = 460, height: int = 460
-) -> alt.LayerChart | alt.FacetChart:
-    """A light matrix of a variant: topics coloured by their new tier, those that changed tier
-    ringed and labelled, the variant's tier boundaries dashed. Light enough to redraw on every
-    change of a what-if control."""
-    plotted = moves.dropna(subset=["business_significance", "stakeholder_importance"])
-    values = [*plotted["business_significance"], *plotted["stakeholder_importance"]]
-    lo = min(values) - 0.1 if values else float(after.data.scale_min)
-    hi = max(values) + 0.1 if values else float(after.data.scale_max)
-    tiers = tier_names(int(after.method["tiering"]["n_tiers"]))
-    scale = alt.Scale(domain=[lo, hi], nice=False, zero=False)
-    x = alt.X("business_significance:Q", title=BUSINESS_AXIS, scale=scale)
-    y = alt.Y("stakeholder_importance:Q", title=STAKEHOLDER_AXIS, scale=scale)
-    base = alt.Chart(plotted)
-    points = base.mark_point(filled=True, size=80).encode(
-        x=x,
-        y=y,
-        color=alt.Color(
-            "tier_after:N", title="Tier", scale=alt.Scale(domain=tiers, range=tier_colours(tiers))
-        ),
-        tooltip=[
-            alt.Tooltip("name:N", title="Topic"),
-            alt.Tooltip("tier_before:N", title="Tier before"),
-            alt.Tooltip("tier_after:N", title="Tier now"),
-            alt.Tooltip("combined_score:Q", title="Combined score", format=".2f"),
-        ],
-    )
-    moved = base.transform_filter("datum.moved").mark_point(size=320, strokeWidth=2, color="#222222")
-    labels = base.transform_filter("datum.moved").mark_text(align="left", dx=10, fontSize=11)
-    layers = [points, moved.encode(x=x, y=y), labels.encode(x=x, y=y, text="name:N")]
-    cuts = pd.DataFrame(
-        [
-            {
-                "x": max(lo, 2 * t - hi),
-                "y": 2 * t - max(lo, 2 * t - hi),
-                "x2": min(hi, 2 * t - lo),
-                "y2": 2 * t - min(hi, 2 * t - lo),
-            }
-            for t in after.thresholds
-            if max(lo, 2 * t - hi) < min(hi, 2 * t - lo)
-        ],
-        columns=["x", "y", "x2", "y2"],
-    )
-    if not cuts.empty:
-        layers.insert(
-            0,
-            alt.Chart(cuts)
-            .mark_rule(strokeDash=[6, 4], color="#555555")
-            .encode(
-                x=alt.X("x:Q", scale=scale, title=BUSINESS_AXIS),
-                y=alt.Y("y:Q", scale=scale, title=STAKEHOLDER_AXIS),
-                x2="x2:Q",
-                y2="y2:Q",
-            ),
-        )
-    return alt.layer(
-        *layers, width=width, height=height, title="Topics under the variant (ringed: tier changed)"
-    )

@@ -3,10 +3,12 @@ minority views (groups that rate a topic far above the overall score)."""
 
 import streamlit as st
 
-from analysis.charts import channel_map_chart, focus_mismatches, heatmap_chart
-from analysis.views import agreement_facts, group_correlations, minority_views
+from analysis.findings import focus_mismatches
 from app_pages.common import channel_stats, has_ratings, load_data, pick_assessment, result_for
 from core.textsafety import markdown_literal
+from render.channel_map import channel_map_chart
+from render.heatmap import heatmap_chart
+from render.tables import agreement_facts, group_correlations, minority_views
 
 key = pick_assessment()
 if key:
@@ -45,7 +47,7 @@ if key:
         else:
             st.caption("Spearman's rho between the groups' rankings of the topics")
             st.dataframe(correlations.style.format("{:.2f}", na_rep="-"), key="group_correlations")
-        left_out = result.agreement.get("groups_left_out") or []
+        left_out = result.agreement.groups_left_out
         if left_out:
             names = data.groups.set_index("group")["name"]
             st.caption("Left out (too few respondents): " + ", ".join(str(names.get(g, g)) for g in left_out))

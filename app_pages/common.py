@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from analysis.channels import channel_stats_from
 from analysis.method import MethodConfig, method_from_dict
 from analysis.pipeline import AnalysisResult, analyse
-from analysis.report import channel_stats_from
 from core.aggregates import AssessmentData
 from survey.assessments import data_version, list_assessments, previous_assessment
 from survey.db import create_db_engine, transaction

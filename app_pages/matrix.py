@@ -3,7 +3,6 @@ respondents' comments on it (click a point, or choose the topic below the table)
 
 import streamlit as st
 
-from analysis.charts import matrix_chart
 from app_pages.common import (
     chart_with_topic_pick,
     get_engine,
@@ -15,6 +14,7 @@ from app_pages.common import (
     show_text,
 )
 from core.textsafety import markdown_literal
+from render.matrix import matrix_chart
 from survey.db import transaction
 from survey.reads import topic_comments
 

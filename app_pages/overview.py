@@ -3,6 +3,7 @@ the headline result (the top tier with its stability)."""
 
 import streamlit as st
 
+from analysis.rules import UNCERTAIN_P_TIER
 from analysis.whatif import headline
 from app_pages.common import channel_stats, get_engine, has_ratings, load_data, pick_assessment, result_for
 from core.textsafety import markdown_literal
@@ -59,8 +60,8 @@ if key:
             tier = result.topics["tier"].dropna().iloc[0]
             uncertain = int((top["stability"] == "uncertain").sum())
             st.write(
-                f"{len(top)} topics are in the top tier ({tier}); "
-                f"{uncertain} of them could fall out of it with other respondents (p_tier < 0.8)."
+                f"{len(top)} topics are in the top tier ({tier}); {uncertain} of them could fall out of it "
+                f"with other respondents (p_tier < {UNCERTAIN_P_TIER:g})."
             )
             st.dataframe(
                 top,

@@ -3,16 +3,13 @@ result CSVs, the charts as SVG and PNG, the methodology disclosure."""
 
 import io
 import json
-import tempfile
 import zipfile
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from analysis.method import MethodConfig, method_from_dict
-from analysis.pipeline import AnalysisResult, write_run_files
-from analysis.report import write_report_pack
+from analysis.pipeline import AnalysisResult, run_files
 from app_pages.common import (
     channel_stats,
     current_version,
@@ -22,6 +19,7 @@ from app_pages.common import (
     result_for,
 )
 from core.textsafety import markdown_literal
+from render.pack import report_pack
 from survey.db import transaction
 from survey.methods import method_history
 
@@ -48,10 +46,7 @@ def pack_files(
     assessment_key: str, version: str, method_json: str, _result: AnalysisResult, stats: pd.DataFrame
 ) -> dict[str, bytes]:
     """Every file of `materiality run` for this result, by name (cached on data, method and links)."""
-    with tempfile.TemporaryDirectory(prefix="report-") as folder:
-        write_run_files(_result, folder)
-        write_report_pack(_result, folder, stats)
-        return {path.name: path.read_bytes() for path in sorted(Path(folder).iterdir())}
+    return dict(sorted({**run_files(_result), **report_pack(_result, stats)}.items()))
 
 
 key = pick_assessment()

@@ -11,13 +11,13 @@ from analysis.pipeline import analyse
 from analysis.whatif import (
     interactive,
     method_changes,
-    moves_chart,
     suggested_thresholds,
     tier_moves,
     variant,
 )
 from app_pages.common import get_engine, has_ratings, load_data, pick_assessment, result_for, stored_method
 from core.textsafety import markdown_literal
+from render.whatif import moves_chart
 from survey.db import transaction
 from survey.errors import StoreError
 from survey.methods import method_history, save_method

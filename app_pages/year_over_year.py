@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from analysis.charts import matrix_chart
 from app_pages.common import has_ratings, load_data, pick_assessment, result_for
 from core.textsafety import markdown_literal
+from render.matrix import matrix_chart
 
 key = pick_assessment()
 if key:

@@ -14,8 +14,10 @@ import time
 
 _start = time.perf_counter()
 import cli  # noqa: E402,F401  - the command's own imports, timed
-from analysis.pipeline import analyse, write_run_files  # noqa: E402
-from analysis.report import channel_stats_from, write_report_pack  # noqa: E402
+import render.pack  # noqa: E402,F401  - imported by the command when it writes the pack
+from analysis.channels import channel_stats_from  # noqa: E402
+from analysis.pipeline import analyse  # noqa: E402
+from cli import write_report_pack, write_run_files  # noqa: E402
 from survey.tracking import tracking  # noqa: E402
 
 IMPORTS = time.perf_counter() - _start

@@ -32,7 +32,8 @@ from bench_analysis import KEY, database  # noqa: E402
 
 from analysis.method import MethodConfig  # noqa: E402
 from analysis.pipeline import analyse  # noqa: E402
-from analysis.whatif import interactive, moves_chart, tier_moves, variant  # noqa: E402
+from analysis.whatif import interactive, tier_moves, variant  # noqa: E402
+from render.whatif import moves_chart  # noqa: E402
 from survey.db import create_db_engine, transaction  # noqa: E402
 from survey.reads import load_assessment_data  # noqa: E402
 

@@ -14,16 +14,19 @@ from core.textsafety import neutralise_frame
 FLOAT_FORMAT = "%.6f"
 
 
-def json_ready(value: Any) -> Any:
-    """`value` with numpy scalars as Python numbers, floats rounded to 6 decimals, NaN as None."""
+def json_ready(value: Any, digits: int | None = 6) -> Any:
+    """`value` with numpy scalars as Python numbers, NaN and infinities as None, and floats rounded
+    to `digits` decimals (None: kept as they are)."""
     if isinstance(value, dict):
-        return {str(k): json_ready(v) for k, v in value.items()}
+        return {str(k): json_ready(v, digits) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [json_ready(v) for v in value]
+        return [json_ready(v, digits) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float):
-        return round(value, 6) if math.isfinite(value) else None
+        if not math.isfinite(value):
+            return None
+        return value if digits is None else round(value, digits)
     return value
 
 

@@ -11,8 +11,8 @@ import streamlit as st
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from analysis.charts import matrix_chart, matrix_frame
 from analysis.pipeline import analyse
+from render.matrix import matrix_chart, matrix_frame
 from survey.assessments import create_assessment, load_index
 from survey.db import create_db_engine, transaction
 from survey.demo import create_demo

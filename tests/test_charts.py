@@ -12,19 +12,15 @@ import vl_convert as vlc
 from PIL import ImageFont
 from report_fixtures import demo_database, demo_result, load, tracked_channel_stats
 
-from analysis.charts import (
-    CATEGORY_SHAPES,
-    LINE_HEIGHT,
-    TIER_COLOURS,
-    channel_map_chart,
-    focus_links,
-    heatmap_chart,
-    matrix_chart,
-    place_labels,
-)
+from analysis.channels import channel_stats_from
+from analysis.findings import focus_links
 from analysis.method import MethodConfig, TieringConfig
 from analysis.pipeline import analyse
-from analysis.report import channel_stats_from
+from render.channel_map import channel_map_chart
+from render.heatmap import heatmap_chart
+from render.labels import LINE_HEIGHT, place_labels
+from render.matrix import matrix_chart
+from render.style import CATEGORY_SHAPES, TIER_COLOURS
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 

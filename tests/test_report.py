@@ -20,10 +20,12 @@ from report_fixtures import (
 )
 from typer.testing import CliRunner
 
-import analysis.workbook
-from analysis.disclosure import disclosure_markdown, disclosure_sections
-from analysis.report import PACK_FILES, channel_stats_from, script_json, write_report_pack
-from cli import app
+import render.workbook
+from analysis.channels import channel_stats_from
+from cli import app, write_report_pack
+from render.disclosure import disclosure_markdown, disclosure_sections
+from render.pack import PACK_FILES
+from render.vega import script_json
 from survey.assessments import set_status
 from survey.db import create_db_engine, transaction
 from survey.issuing import issue_invitations
@@ -209,7 +211,7 @@ def test_a_failure_leaves_no_half_written_pack(result, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(analysis.workbook, "workbook_bytes", broken)
+    monkeypatch.setattr(render.workbook, "workbook_bytes", broken)
     with pytest.raises(OSError, match="disk full"):
         write_report_pack(result, tmp_path, channel_stats_from(result.data))
     assert list(tmp_path.iterdir()) == []

@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 from report_fixtures import HOSTILE_TOPICS, demo_database, demo_result, hostile_result
 
-from analysis.report import channel_stats_from, write_report_pack
+from analysis.channels import channel_stats_from
+from cli import write_report_pack
 
 pytestmark = pytest.mark.browser
 

@@ -165,3 +165,28 @@ def test_p_tier_with_refitted_breaks_flags_the_topic_between_the_clusters():
     p_tier = (tiers.refit_labels(draws) == tiers.labels_).mean(axis=0)
     assert p_tier[3] < 0.9  # between the clusters: its tier is uncertain
     assert (np.delete(p_tier, 3) > 0.95).all()
+
+
+@pytest.mark.parametrize("method", ["jenks", "quantiles", "kmeans", "gmm"])
+def test_predict_on_the_training_points_gives_labels(method):
+    """The fitted model assigns its own training points as `labels_` says: for a Gaussian mixture
+    by the most probable component (the nearest centre disagrees on about half of these sets)."""
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        n_topics = int(rng.integers(6, 20))
+        X = rng.uniform(1, 5, size=(n_topics, 2))  # noqa: N806
+        n_tiers = 2 + seed % 2
+        tiers = MaterialityTiers(method=method, n_tiers=n_tiers, n_init=3, random_state=seed).fit(X)
+        np.testing.assert_array_equal(tiers.predict(X), tiers.labels_, err_msg=f"seed {seed}")
+
+
+def test_the_nearest_centre_is_not_the_mixture_assignment():
+    """Guards the test above: on these sets the nearest centre and the mixture disagree."""
+    disagree = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        X = rng.uniform(1, 5, size=(int(rng.integers(6, 20)), 2))  # noqa: N806
+        tiers = MaterialityTiers(method="gmm", n_tiers=2 + seed % 2, n_init=3, random_state=seed).fit(X)
+        nearest = ((X[:, None, :] - tiers.cluster_centers_[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+        disagree += bool((nearest != tiers.labels_).any())
+    assert disagree >= 5

@@ -20,10 +20,10 @@ from report_fixtures import (
     tracked_channel_stats,
 )
 
+from analysis.channels import channel_stats_from
 from analysis.pipeline import analyse
-from analysis.report import channel_stats_from
-from analysis.workbook import workbook_bytes
 from core.textsafety import FORMULA_PREFIXES
+from render.workbook import workbook_bytes
 
 SHEETS = [
     "Topics",

@@ -1,22 +1,19 @@
-"""Tables the committee reads beside the charts: agreement between groups and minority views."""
+"""Tables the committee reads beside the charts in the app: agreement between groups and minority
+views, labelled for reading (the numbers come from the analysis result)."""
 
 from __future__ import annotations
 
-import math
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from analysis.pipeline import AnalysisResult
+if TYPE_CHECKING:
+    from analysis.pipeline import AnalysisResult
 
 
 def agreement_facts(result: AnalysisResult) -> pd.DataFrame:
     """Kendall's W, Krippendorff's alpha and how much went into them, one row each."""
     a = result.agreement
-
-    def value(name: str) -> float | None:
-        v = a.get(name)
-        return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
-
     return pd.DataFrame(
         {
             "measure": [
@@ -24,15 +21,11 @@ def agreement_facts(result: AnalysisResult) -> pd.DataFrame:
                 "Krippendorff's alpha, ordinal: do respondents agree? (1 perfectly, 0 as by chance)",
                 "Krippendorff's alpha, interval",
             ],
-            "value": [
-                value("kendall_w"),
-                value("krippendorff_alpha_ordinal"),
-                value("krippendorff_alpha_interval"),
-            ],
+            "value": [a.kendall_w, a.krippendorff_alpha_ordinal, a.krippendorff_alpha_interval],
             "based_on": [
-                f"{a.get('kendall_w_groups', 0)} groups x {a.get('kendall_w_topics', 0)} topics",
-                f"{a.get('krippendorff_units', 0)} topic-group units",
-                f"{a.get('krippendorff_units', 0)} topic-group units",
+                f"{a.kendall_w_groups} groups x {a.kendall_w_topics} topics",
+                f"{a.krippendorff_units} topic-group units",
+                f"{a.krippendorff_units} topic-group units",
             ],
         }
     )
@@ -40,16 +33,9 @@ def agreement_facts(result: AnalysisResult) -> pd.DataFrame:
 
 def group_correlations(result: AnalysisResult) -> pd.DataFrame:
     """Spearman's rho between every two groups' topic rankings, as a square table by group name."""
-    pairs = result.agreement.get("group_correlations") or {}
+    table = result.agreement.correlation_matrix()
     names = result.data.groups.set_index("group")["name"]
-    keys = list(dict.fromkeys(k for pair in pairs for k in pair.split("|", 1)))
-    table = pd.DataFrame(float("nan"), index=keys, columns=keys)
-    for pair, rho in pairs.items():
-        first, second = pair.split("|", 1)
-        table.loc[first, second] = table.loc[second, first] = rho
-    for k in keys:
-        table.loc[k, k] = 1.0
-    labels = [str(names.get(k, k)) for k in keys]
+    labels = [str(names.get(k, k)) for k in table.index]
     table.index, table.columns = labels, labels
     return table
 

@@ -16,10 +16,8 @@ import io
 import json
 import math
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.formatting.rule import ColorScaleRule
@@ -27,9 +25,15 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from analysis.charts import CATEGORY_NAMES, channel_table, focus_links, group_response_table
-from analysis.disclosure import Section, disclosure_sections
+from analysis.channels import channel_table, group_response_table
+from analysis.findings import focus_links
+from analysis.method import flat_settings
+from analysis.rules import UNCERTAIN_P_TIER
+from core.formats import json_ready
 from core.textsafety import neutralise_formula
+from render.disclosure import Section, disclosure_sections
+from render.numbers import percent
+from render.style import CATEGORY_NAMES
 
 if TYPE_CHECKING:
     from analysis.pipeline import AnalysisResult
@@ -58,15 +62,10 @@ COUNT = "0"
 
 def plain(value: Any) -> Any:
     """A value openpyxl can store: NaN and NA become empty, numpy scalars Python numbers, text safe."""
-    if value is None or value is pd.NA or value is pd.NaT:
+    if value is pd.NA or value is pd.NaT:
         return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, str):
-        return neutralise_formula(value)
-    if isinstance(value, bool | int | float):
+    value = json_ready(value, digits=None)
+    if value is None or isinstance(value, bool | int | float):
         return value
     return neutralise_formula(str(value))
 
@@ -138,13 +137,13 @@ def landscape(ws: Worksheet) -> None:
 
 def topics_sheet(ws: Worksheet, result: AnalysisResult) -> None:
     t = result.topics.sort_values("rank")
-    level = result.method.get("interval_level", 0.95)
+    level = result.interval_level
     heading(
         ws,
         f"Material topics {result.data.year}, ranked",
         f"Scores are mean ratings on the {result.data.scale_min}-{result.data.scale_max} scale with their "
-        f"{level:.0%} interval (low-high). P(tier): share of resampled data sets in which the topic stays in "
-        "its tier; below 80% in bold.",
+        f"{percent(level)} interval (low-high). P(tier): share of resampled data sets in which the topic "
+        f"stays in its tier; below {percent(UNCERTAIN_P_TIER)} in bold.",
     )
     frame = pd.DataFrame(
         {
@@ -176,7 +175,7 @@ def topics_sheet(ws: Worksheet, result: AnalysisResult) -> None:
     for i, (tier, p) in enumerate(zip(frame["Tier"], frame["P(tier)"], strict=True), start=HEADER_ROW + 1):
         if tier in TIER_FILLS:
             ws.cell(row=i, column=5).fill = TIER_FILLS[tier]
-        if pd.notna(p) and p < 0.8:
+        if pd.notna(p) and p < UNCERTAIN_P_TIER:
             ws.cell(row=i, column=6).font = UNCERTAIN_FONT
     landscape(ws)
 
@@ -271,11 +270,11 @@ def agreement_sheet(ws: Worksheet, result: AnalysisResult) -> None:
                 "Krippendorff's alpha (interval)",
             ],
             "Value": [
-                a.get("kendall_w"),
-                a.get("kendall_w_groups"),
-                a.get("kendall_w_topics"),
-                a.get("krippendorff_alpha_ordinal"),
-                a.get("krippendorff_alpha_interval"),
+                a.kendall_w,
+                a.kendall_w_groups,
+                a.kendall_w_topics,
+                a.krippendorff_alpha_ordinal,
+                a.krippendorff_alpha_interval,
             ],
         }
     )
@@ -283,11 +282,11 @@ def agreement_sheet(ws: Worksheet, result: AnalysisResult) -> None:
     for i, measure in enumerate(facts["Measure"], start=HEADER_ROW + 1):
         if measure.startswith(("Groups", "Topics")):
             ws.cell(row=i, column=2).number_format = COUNT
-    correlations = a.get("group_correlations") or {}
-    if not correlations:
+    matrix = a.correlation_matrix()
+    if matrix.empty:
         return
     names = result.data.groups.set_index("group")["name"]
-    keys = list(dict.fromkeys(k for pair in correlations for k in pair.split("|", 1)))
+    keys = list(matrix.index)
     start = last + 3
     put(ws, start - 1, 1, "Spearman's rank correlation between groups", font=Font(bold=True))
     put(ws, start, 1, "Group", font=HEADER_FONT, fill=HEADER_FILL)
@@ -300,12 +299,7 @@ def agreement_sheet(ws: Worksheet, result: AnalysisResult) -> None:
     for i, key in enumerate(keys, start=start + 1):
         put(ws, i, 1, names.get(key, key), font=Font(bold=True))
         for j, other in enumerate(keys, start=2):
-            rho = (
-                1.0
-                if key == other
-                else correlations.get(f"{key}|{other}", correlations.get(f"{other}|{key}"))
-            )
-            put(ws, i, j, rho, "0.00")
+            put(ws, i, j, matrix.at[key, other], "0.00")
     last_cell = f"{get_column_letter(len(keys) + 1)}{start + len(keys)}"
     ws.conditional_formatting.add(
         f"B{start + 1}:{last_cell}",
@@ -431,15 +425,13 @@ def responses_sheet(ws: Worksheet, result: AnalysisResult, channel_stats: pd.Dat
             put(ws, i, 4, "not tracked", font=SUPPRESSED_FONT)
 
 
-def method_rows(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    if isinstance(value, dict):
-        rows: list[tuple[str, Any]] = []
-        for key in value:
-            rows += method_rows(value[key], f"{prefix}.{key}" if prefix else str(key))
-        return rows or [(prefix, "")]
+def setting_value(value: Any) -> Any:
+    """A setting of the method record as one cell: lists joined, an empty mapping empty."""
+    if isinstance(value, Mapping) and not value:
+        return ""
     if isinstance(value, list | tuple):
-        return [(prefix, ", ".join(str(v) for v in value))]
-    return [(prefix, value)]
+        return ", ".join(str(v) for v in value)
+    return value if isinstance(value, int | float | str) or value is None else json.dumps(value)
 
 
 def method_sheet(ws: Worksheet, result: AnalysisResult) -> None:
@@ -449,10 +441,8 @@ def method_sheet(ws: Worksheet, result: AnalysisResult) -> None:
         "Every choice of the analysis as recorded with the results (method.json); the fingerprint identifies "
         "the input data.",
     )
-    frame = pd.DataFrame(method_rows(result.method), columns=["Setting", "Value"])
-    frame["Value"] = [
-        v if isinstance(v, int | float | str) or v is None else json.dumps(v) for v in frame["Value"]
-    ]
+    settings = flat_settings(result.method)
+    frame = pd.DataFrame({"Setting": list(settings), "Value": [setting_value(v) for v in settings.values()]})
     table(ws, frame, filters=False, widths={"Setting": 36, "Value": 110})
     for i in range(HEADER_ROW + 1, HEADER_ROW + 1 + len(frame)):
         ws.cell(row=i, column=2).alignment = Alignment(wrap_text=True, vertical="top")
@@ -510,9 +500,3 @@ def workbook_bytes(
     buffer = io.BytesIO()
     build_workbook(result, channel_stats, sections).save(buffer)
     return buffer.getvalue()
-
-
-def write_workbook(result: AnalysisResult, path: str | Path, channel_stats: pd.DataFrame) -> Path:
-    target = Path(path)
-    target.write_bytes(workbook_bytes(result, channel_stats))
-    return target

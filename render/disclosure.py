@@ -13,20 +13,21 @@ how far the groups agree, and what changed since the previous assessment (GRI 3-
 from __future__ import annotations
 
 import html
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from analysis.charts import channel_table, focus_links, group_response_table, tiers_of
+from analysis.channels import channel_table, group_response_table
+from analysis.findings import FOCUS_OUTSIDE_CATALOG, focus_links
+from analysis.rules import STABLE_P_TIER, UNCERTAIN_P_TIER
+from render.numbers import number, percent, signed, whole
 
 if TYPE_CHECKING:
     from analysis.pipeline import AnalysisResult
 
-UNCERTAIN_P_TIER = 0.8
-STABLE_P_TIER = 0.95
 NOTABLE_RANK_MOVE = 3
+NOT_TRACKED = "not tracked"
 
 TIERING_TEXT = {
     "jenks": (
@@ -54,18 +55,6 @@ class Section:
     answers: str
     paragraphs: list[str]
     table: pd.DataFrame | None = field(default=None)
-
-
-def number(value: float | None, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:.{digits}f}"
-
-
-def percent(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "not tracked"
-    return f"{value:.0%}"
 
 
 def join(items: list[str], word: str = "and") -> str:
@@ -99,7 +88,7 @@ def stakeholders_section(result: AnalysisResult, channel_stats: pd.DataFrame) ->
         links = external["links_issued"].sum()
         paragraphs.append(
             f"We issued {int(links)} survey links to stakeholders; the overall response rate was "
-            f"{percent(external['answered'].sum() / links if links else None)}. "
+            f"{percent(external['answered'].sum() / links if links else None, NOT_TRACKED)}. "
             "The table gives the response rate of each group."
         )
     elif tracked.any():
@@ -120,8 +109,8 @@ def stakeholders_section(result: AnalysisResult, channel_stats: pd.DataFrame) ->
             "the overall scores, but their own averages are not reported, to protect the respondents."
         )
     shown = table[["group_name", "channels", "links_issued", "responses", "response_rate"]].copy()
-    shown["links_issued"] = shown["links_issued"].map(lambda v: "not tracked" if pd.isna(v) else str(int(v)))
-    shown["response_rate"] = shown["response_rate"].map(percent)
+    shown["links_issued"] = shown["links_issued"].map(lambda v: whole(v, NOT_TRACKED))
+    shown["response_rate"] = shown["response_rate"].map(lambda v: percent(v, NOT_TRACKED))
     shown.columns = ["Group", "Channels", "Links issued", "Responses", "Response rate"]
     return Section(
         "Stakeholders consulted", "GRI 3-1-b; ESRS 2 IRO-1 (consultation of stakeholders)", paragraphs, shown
@@ -195,14 +184,14 @@ def weighting_section(result: AnalysisResult) -> Section:
         first = f"Stakeholder groups were weighted as follows: {join(listed)}."
         if zero:
             first += f" A weight of 0 leaves {join(zero)} out of the stakeholder score."
-    level = method.get("interval_level", 0.95)
+    level = result.interval_level
     paragraphs = [
         first,
         "Significance to the business is the average rating of the internal assessors. The combined score "
         f"of a topic is {combined_score_text(method.get('combined_score'))}.",
-        f"Each score is given with a {level:.0%} interval from {method.get('resamples', 'n/a')} resamples "
-        f"of the respondents (seed {method.get('seed', 'n/a')}), so that small differences between topics "
-        "are not over-read.",
+        f"Each score is given with a {percent(level)} interval from {method.get('resamples', 'n/a')} "
+        f"resamples of the respondents (seed {method.get('seed', 'n/a')}), so that small differences "
+        "between topics are not over-read.",
     ]
     return Section(
         "How the scores were computed", "GRI 3-1-a-ii; ESRS 2 IRO-1 (methods and assumptions)", paragraphs
@@ -214,9 +203,9 @@ def tiers_section(result: AnalysisResult) -> Section:
     tiering = method.get("tiering") or {}
     kind = tiering.get("method", "jenks")
     n_tiers = int(tiering.get("n_tiers") or len(result.thresholds) + 1)
-    shares = join([f"{q:.0%}" for q in tiering.get("quantiles") or []])
+    shares = join([percent(q) for q in tiering.get("quantiles") or []])
     how = TIERING_TEXT.get(kind, kind).format(n=n_tiers, shares=shares or "equal shares")
-    tiers = tiers_of(result)
+    tiers = result.tier_order
     first = f"Topics were sorted into {count(n_tiers, 'tier')} ({join(tiers[:n_tiers])}) by {how}."
     if result.thresholds:
         cuts = join([number(t) for t in result.thresholds])
@@ -230,16 +219,17 @@ def tiers_section(result: AnalysisResult) -> Section:
     resamples = method.get("resamples", "n/a")
     second = (
         f"To test how stable the tiers are, the tiering was repeated on {resamples} resampled data sets: "
-        f"{len(stable)} of {len(topics)} topics stayed in their tier in at least {STABLE_P_TIER:.0%} of them."
+        f"{len(stable)} of {len(topics)} topics stayed in their tier in at least {percent(STABLE_P_TIER)} "
+        "of them."
     )
     if len(uncertain):
         second += (
             " Less certain: "
-            + join([f"{r.name} ({r.tier}, {r.p_tier:.0%})" for r in uncertain.itertuples(index=False)])
+            + join([f"{r.name} ({r.tier}, {percent(r.p_tier)})" for r in uncertain.itertuples(index=False)])
             + "."
         )
     else:
-        second += f" No topic fell below {UNCERTAIN_P_TIER:.0%}."
+        second += f" No topic fell below {percent(UNCERTAIN_P_TIER)}."
     unscored = result.topics[result.topics["tier"].isna()]
     paragraphs = [first, second]
     if len(unscored):
@@ -252,7 +242,7 @@ def tiers_section(result: AnalysisResult) -> Section:
 
 def topics_section(result: AnalysisResult) -> Section:
     paragraphs = []
-    for tier in tiers_of(result):
+    for tier in result.tier_order:
         names = list(result.topics.loc[result.topics["tier"] == tier].sort_values("rank")["name"])
         if names:
             paragraphs.append(f"{tier.capitalize()} ({len(names)}): {'; '.join(names)}.")
@@ -263,24 +253,21 @@ def agreement_section(result: AnalysisResult) -> Section:
     agreement = result.agreement
     names = result.data.groups.set_index("group")["name"]
     paragraphs = []
-    w = agreement.get("kendall_w")
-    if w is not None and not (isinstance(w, float) and math.isnan(w)):
+    if agreement.kendall_w is not None:
         paragraphs.append(
-            f"Kendall's W, which measures how alike the stakeholder groups rank the topics, is {number(w)} "
-            f"across {count(int(agreement.get('kendall_w_groups') or 0), 'group')} (1 would mean identical "
-            "rankings, 0 no common ordering)."
+            f"Kendall's W, which measures how alike the stakeholder groups rank the topics, is "
+            f"{number(agreement.kendall_w)} across {count(agreement.kendall_w_groups, 'group')} "
+            "(1 would mean identical rankings, 0 no common ordering)."
         )
-    correlations = agreement.get("group_correlations") or {}
-    finite = {k: v for k, v in correlations.items() if v is not None and not math.isnan(v)}
-    if finite:
-        pair, rho = min(finite.items(), key=lambda kv: kv[1])
-        a, b = pair.split("|", 1)
+    defined = {pair: rho for pair, rho in agreement.group_correlations.items() if rho is not None}
+    if defined:
+        (a, b), rho = min(defined.items(), key=lambda kv: kv[1])
         paragraphs.append(
             f"The two groups that agree least are {names.get(a, a)} and {names.get(b, b)} (Spearman's rank "
             f"correlation {number(rho)})."
         )
-    alpha = agreement.get("krippendorff_alpha_interval")
-    if alpha is not None and not (isinstance(alpha, float) and math.isnan(alpha)):
+    alpha = agreement.krippendorff_alpha_interval
+    if alpha is not None:
         paragraphs.append(
             f"Individual respondents agree far less than the group averages do (Krippendorff's alpha "
             f"{number(alpha)}, where 1 means full agreement and 0 no more than chance): opinions within a "
@@ -291,7 +278,7 @@ def agreement_section(result: AnalysisResult) -> Section:
         topic_names = result.topics.set_index("topic")["name"]
         items = [
             f"{r.group_name} on {topic_names.get(r.topic, r.topic)} ({number(r.mean, 1)}, "
-            f"{r.minority_gap:+.1f} above the overall score)"
+            f"{signed(r.minority_gap, 1)} above the overall score)"
             for r in minority.itertuples(index=False)
         ]
         paragraphs.append(
@@ -299,7 +286,7 @@ def agreement_section(result: AnalysisResult) -> Section:
             f"view: {join(items)}."
         )
     links = focus_links(result)
-    outside = links[links["kind"] == "focus outside the catalog"]
+    outside = links[links["kind"] == FOCUS_OUTSIDE_CATALOG]
     if len(outside):
         items = [f"{r.group_name}: {r.label}" for r in outside.itertuples(index=False)]
         paragraphs.append(

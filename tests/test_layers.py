@@ -1,0 +1,42 @@
+"""The layers import one way: faces -> services -> {survey, render -> analysis} -> core.
+
+Read from the source with :mod:`ast`, so that an import inside a function counts as well."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT = {"core", "survey", "analysis", "render", "app_pages", "cli", "app", "streamlit"}
+ALLOWED = {
+    "core": {"core"},
+    "survey": {"survey", "core"},
+    "analysis": {"analysis", "core"},
+    "render": {"render", "analysis", "core"},
+}
+
+
+def imported_packages(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names & PROJECT
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_a_package_imports_only_the_layers_below_it(package):
+    modules = sorted((ROOT / package).rglob("*.py"))
+    assert modules
+    wrong = {
+        str(path.relative_to(ROOT)): sorted(imported_packages(path) - ALLOWED[package])
+        for path in modules
+        if imported_packages(path) - ALLOWED[package]
+    }
+    assert not wrong, f"{package} may import only {sorted(ALLOWED[package])}: {wrong}"
