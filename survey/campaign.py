@@ -29,6 +29,7 @@ from survey.catalog import (
     check_topics,
 )
 
+# the tables are named as the parts of a catalog they hold
 TABLE_MODELS = {"topics": TopicSpec, "groups": GroupSpec, "channels": ChannelSpec, "focus_areas": FocusSpec}
 TABLE_COLUMNS = {name: [f.name for f in dataclasses.fields(model)] for name, model in TABLE_MODELS.items()}
 TABLE_TITLES = {"topics": "Topics", "groups": "Groups", "channels": "Channels", "focus_areas": "Focus areas"}
@@ -36,17 +37,15 @@ TABLE_TITLES = {"topics": "Topics", "groups": "Groups", "channels": "Channels", 
 
 def catalog_tables(catalog: Catalog) -> dict[str, pd.DataFrame]:
     """The editable parts of a catalog, one table each (columns as in the catalog files)."""
-    rows = {
-        "topics": [asdict(t) for t in catalog.topics],
-        "groups": [asdict(g) for g in catalog.groups],
-        "channels": [asdict(c) for c in catalog.channels],
-        "focus_areas": [asdict(f) for f in catalog.focus_areas],
+    return {
+        name: pd.DataFrame([asdict(row) for row in getattr(catalog, name)], columns=columns)
+        for name, columns in TABLE_COLUMNS.items()
     }
-    return {name: pd.DataFrame(rows[name], columns=columns) for name, columns in TABLE_COLUMNS.items()}
 
 
 def _cell(value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    """A table cell as the text a catalog file would hold (empty for a missing value)."""
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
         return ""
     return str(value).strip()
 
