@@ -8,7 +8,7 @@ from core.formats import spreadsheet_csv
 from core.textsafety import markdown_literal
 from services import fieldwork
 from services.fieldwork import LANGUAGES, LINK_COLUMNS, MAX_LINKS_PER_CALL, UNUSED_COLUMNS, NewLinks
-from survey.store import StoreError
+from survey.errors import StoreError
 
 state = st.session_state
 

@@ -9,7 +9,7 @@ from app_pages.common import assessment_keys, get_engine
 from services.assessments import catalog_of, create_from_tables
 from survey.campaign import TABLE_TITLES, catalog_tables
 from survey.catalog import CatalogError
-from survey.store import StoreError
+from survey.errors import StoreError
 
 DEFAULT = "(the default catalog)"
 

@@ -10,15 +10,8 @@ from app_pages.common import get_engine
 from core.textsafety import markdown_literal
 from services import responding
 from survey import i18n
-from survey.invitations import (
-    AlreadySubmitted,
-    Answers,
-    IncompleteAnswers,
-    LinkUnavailable,
-    UnknownLink,
-    answers_from_draft,
-    missing_topics,
-)
+from survey.errors import AlreadySubmitted, IncompleteAnswers, LinkUnavailable, UnknownLink
+from survey.responding import Answers, answers_from_draft, missing_topics
 
 DONT_KNOW = "dont_know"
 state = st.session_state

@@ -27,7 +27,7 @@ from core.textsafety import markdown_literal
 from render.whatif import moves_chart
 from services.methods import method_history, save_method
 from services.results import AnalysisInputs, analyse_inputs, chosen_method
-from survey.store import StoreError
+from survey.errors import StoreError
 
 WEIGHTINGS = {
     "equal": "Every group counts equally",

@@ -30,9 +30,10 @@ sys.path.insert(0, str(ROOT))
 from analysis.method import MethodConfig  # noqa: E402
 from analysis.pipeline import analyse  # noqa: E402
 from core.aggregates import summarise_ratings  # noqa: E402
+from survey.assessments import create_assessment, load_index  # noqa: E402
 from survey.catalog import load_catalog  # noqa: E402
 from survey.db import create_db_engine, transaction  # noqa: E402
-from survey.store import create_assessment, load_assessment_data, load_index  # noqa: E402
+from survey.reads import load_assessment_data  # noqa: E402
 
 CACHE = Path("/tmp/materiality-bench")
 KEY = "bench"

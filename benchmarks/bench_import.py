@@ -31,10 +31,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from survey.assessments import create_assessment, load_index  # noqa: E402
 from survey.catalog import load_catalog  # noqa: E402
 from survey.db import create_db_engine, transaction  # noqa: E402
 from survey.importers import import_export, read_export  # noqa: E402
-from survey.store import create_assessment, load_index  # noqa: E402
 
 TARGET = 3.0
 RATING_TABLE = (

@@ -30,7 +30,7 @@ from pathlib import Path  # noqa: E402
 
 from survey.db import create_db_engine, transaction  # noqa: E402
 from survey.demo import create_demo  # noqa: E402
-from survey.store import load_assessment_data  # noqa: E402
+from survey.reads import load_assessment_data  # noqa: E402
 
 TARGET_SECONDS = 10.0
 MATERIALITY = Path(sys.executable).with_name("materiality")

@@ -3,9 +3,9 @@
 Each response is one transaction (as a web submission is): the response row, 16 ratings and a
 comment. Measured sequentially and with several threads at once, for
 
-- `store.record_response` inside `survey.db.transaction` (the target: at least 0.25 of plain
+- `responses.record_response` inside `survey.db.transaction` (the target: at least 0.25 of plain
   sqlite3), and
-- the survey page's whole `invitations.submit` (link lookup, checks, claiming the link), for
+- the survey page's whole `responding.submit` (link lookup, checks, claiming the link), for
   information.
 
 The reference is a plain `sqlite3` loop on a copy of the same empty, migrated database, with
@@ -29,17 +29,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from survey.assessments import create_assessment, load_index, set_status
 from survey.catalog import load_catalog  # noqa: E402
 from survey.db import create_db_engine, transaction  # noqa: E402
-from survey.invitations import Answers, issue_invitations, submit  # noqa: E402
-from survey.store import (  # noqa: E402
-    RatingIn,
-    ResponseIn,
-    create_assessment,
-    load_index,
-    record_response,
-    set_status,
-)
+from survey.issuing import issue_invitations  # noqa: E402
+from survey.responding import Answers, submit  # noqa: E402
+from survey.responses import RatingIn, ResponseIn, record_response
 
 TARGET = 0.25
 GROUP, CHANNEL = "clients", "Official website"

@@ -35,7 +35,7 @@ from analysis.pipeline import analyse  # noqa: E402
 from analysis.whatif import interactive, tier_moves, variant  # noqa: E402
 from render.whatif import moves_chart  # noqa: E402
 from survey.db import create_db_engine, transaction  # noqa: E402
-from survey.store import load_assessment_data  # noqa: E402
+from survey.reads import load_assessment_data  # noqa: E402
 
 REPEATS = 5
 TARGET_MS = 300

@@ -3,9 +3,9 @@
 Used by ``tests/test_load.py`` (short form) and ``benchmarks/bench_load.py`` (long form).
 
 `submitters` threads each take the next unused personal link from a pool issued beforehand and
-submit a full set of answers through :func:`survey.invitations.submit`, one transaction per
+submit a full set of answers through :func:`survey.responding.submit`, one transaction per
 response, as the survey page does, until the time is up or the pool is used. One reader thread
-meanwhile loads the assessment (:func:`survey.store.load_assessment_data`, which folds new
+meanwhile loads the assessment (:func:`survey.reads.load_assessment_data`, which folds new
 responses into the summary tables) and runs the analysis again and again, recording what every
 snapshot held. Everything runs inside this process against the given database URL: no network.
 
@@ -24,12 +24,14 @@ import numpy as np
 from sqlalchemy import select
 
 from analysis.pipeline import analyse
+from survey.assessments import create_assessment, get_assessment, set_status
 from survey.catalog import load_catalog
 from survey.db import create_db_engine, transaction
 from survey.integrity import check_database
-from survey.invitations import Answers, IssuedLink, issue_invitations, submit
+from survey.issuing import IssuedLink, issue_invitations
 from survey.models import Invitation, Rating, Response, Topic
-from survey.store import create_assessment, get_assessment, load_assessment_data, set_status
+from survey.reads import load_assessment_data
+from survey.responding import Answers, submit
 
 KEY = "load"
 GROUPS = ["clients", "employees", "investors", "suppliers", "management"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from survey import campaign, demo, store
+from survey import assessments, campaign, demo
 from survey.catalog import Catalog, load_catalog
 from survey.db import transaction
 from survey.models import Assessment
@@ -37,7 +37,7 @@ class NewAssessment(AssessmentSummary):
 def list_assessments(*, engine: Engine) -> list[AssessmentSummary]:
     """Every assessment, oldest first (by year, then key)."""
     with transaction(engine, write=False) as session:
-        return [AssessmentSummary.of(a) for a in store.list_assessments(session=session)]
+        return [AssessmentSummary.of(a) for a in assessments.list_assessments(session=session)]
 
 
 def assessment_keys(*, engine: Engine) -> list[str]:
@@ -50,7 +50,7 @@ def catalog_of(*, engine: Engine, assessment_key: str | None) -> Catalog:
     if assessment_key is None:
         return load_catalog()
     with transaction(engine, write=False) as session:
-        return store.catalog_of(session=session, assessment_key=assessment_key)
+        return assessments.catalog_of(session=session, assessment_key=assessment_key)
 
 
 def create_assessment(
@@ -58,7 +58,9 @@ def create_assessment(
 ) -> NewAssessment:
     """A new draft assessment with its own copy of `catalog`."""
     with transaction(engine) as session:
-        created = store.create_assessment(session=session, key=key, year=year, catalog=catalog, name=name)
+        created = assessments.create_assessment(
+            session=session, key=key, year=year, catalog=catalog, name=name
+        )
         return NewAssessment(
             created.key,
             created.year,

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from survey import backup, integrity, store
+from survey import backup, integrity
+from survey.assessments import load_index
 from survey.db import transaction
 from survey.importers import ImportSummary, ParsedExport, Progress, import_export
 
@@ -25,7 +26,7 @@ def import_responses(
     on any problem, none (:class:`survey.importers.ImportFailed` lists every problem). A dry
     run checks and summarises in a read-only transaction."""
     with transaction(engine, write=not dry_run) as session:
-        index = store.load_index(session=session, assessment_key=assessment_key)
+        index = load_index(session=session, assessment_key=assessment_key)
         return import_export(session=session, index=index, parsed=parsed, dry_run=dry_run, progress=progress)
 
 

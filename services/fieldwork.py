@@ -14,14 +14,14 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from survey import i18n, invitations, store
+from survey import assessments, i18n, issuing, reads, responding, tokens, tracking
 from survey.db import transaction
 from survey.settings import get_settings
 
-LINK_COLUMNS = invitations.LINK_COLUMNS
-UNUSED_COLUMNS = invitations.UNUSED_COLUMNS
+LINK_COLUMNS = issuing.LINK_COLUMNS
+UNUSED_COLUMNS = tracking.UNUSED_COLUMNS
 LANGUAGES = i18n.LANGUAGES  # language key -> its name in that language
-MAX_LINKS_PER_CALL = invitations.MAX_LINKS_PER_CALL
+MAX_LINKS_PER_CALL = issuing.MAX_LINKS_PER_CALL
 
 Rows = list[dict[str, object]]
 Deliver = Callable[[Rows], None]
@@ -39,8 +39,8 @@ class NewLinks:
         return len(self.rows)
 
 
-def _handed_over(links: list[invitations.IssuedLink], base_url: str | None, deliver: Deliver | None) -> Rows:
-    rows = invitations.link_rows(links, base_url or get_settings().base_url)
+def _handed_over(links: list[issuing.IssuedLink], base_url: str | None, deliver: Deliver | None) -> Rows:
+    rows = issuing.link_rows(links, base_url or get_settings().base_url)
     if deliver is not None:
         deliver(rows)
     return rows
@@ -49,13 +49,13 @@ def _handed_over(links: list[invitations.IssuedLink], base_url: str | None, deli
 def open_survey(*, engine: Engine, assessment_key: str) -> str:
     """Start the fieldwork: the assessment's links accept answers. Returns the new status."""
     with transaction(engine) as session:
-        return store.set_status(session=session, key=assessment_key, status="open").status
+        return assessments.set_status(session=session, key=assessment_key, status="open").status
 
 
 def close_survey(*, engine: Engine, assessment_key: str) -> str:
     """End the fieldwork: the assessment's links no longer accept answers. Returns the new status."""
     with transaction(engine) as session:
-        return store.set_status(session=session, key=assessment_key, status="closed").status
+        return assessments.set_status(session=session, key=assessment_key, status="closed").status
 
 
 def issue_links(
@@ -72,7 +72,7 @@ def issue_links(
     """`count` personal links (1 to :data:`MAX_LINKS_PER_CALL`) for a group, and channel, in one
     of :data:`LANGUAGES`; `base_url` defaults to the configured public address of the app."""
     with transaction(engine) as session:
-        links = invitations.issue_invitations(
+        links = issuing.issue_invitations(
             session=session,
             assessment_key=assessment_key,
             group=group,
@@ -95,7 +95,7 @@ def issue_open_link(
 ) -> NewLinks:
     """The open (anonymous, shared) link of a group and channel; an older one stops working."""
     with transaction(engine) as session:
-        link, replaced = invitations.issue_open_link(
+        link, replaced = issuing.issue_open_link(
             session=session, assessment_key=assessment_key, group=group, channel=channel, language=language
         )
         return NewLinks(_handed_over([link], base_url, deliver), replaced)
@@ -112,7 +112,7 @@ def reissue_unused(
 ) -> NewLinks:
     """Fresh links for the personal invitations not submitted yet; their old links stop working."""
     with transaction(engine) as session:
-        links = invitations.reissue_unused(
+        links = issuing.reissue_unused(
             session=session, assessment_key=assessment_key, group=group, channel=channel
         )
         return NewLinks(_handed_over(links, base_url, deliver))
@@ -124,17 +124,17 @@ def unused_invitations(
     """The personal invitations not submitted yet, as rows of :data:`UNUSED_COLUMNS` (by
     invitation id: links cannot be rebuilt from their hashes)."""
     with transaction(engine, write=False) as session:
-        pending = invitations.unused_invitations(
+        pending = tracking.unused_invitations(
             session=session, assessment_key=assessment_key, group=group, channel=channel
         )
-    return invitations.unused_rows(pending)
+    return tracking.unused_rows(pending)
 
 
 def link_tracking(*, engine: Engine, assessment_key: str) -> pd.DataFrame:
     """Per group and channel: links issued, opened, drafts, submitted, the response rate and
-    the open link with its responses (see :func:`survey.invitations.tracking`)."""
+    the open link with its responses (see :func:`survey.tracking.tracking`)."""
     with transaction(engine, write=False) as session:
-        return invitations.tracking(session=session, assessment_key=assessment_key)
+        return tracking.tracking(session=session, assessment_key=assessment_key)
 
 
 @dataclass(frozen=True)
@@ -150,12 +150,12 @@ class Campaign:
 def campaign(*, engine: Engine, assessment_key: str, latest: int = 50) -> Campaign:
     with transaction(engine, write=False) as session:
         return Campaign(
-            status=store.get_assessment(session=session, key=assessment_key).status,
-            tracking=invitations.tracking(session=session, assessment_key=assessment_key),
-            unused=invitations.unused_rows(
-                invitations.unused_invitations(session=session, assessment_key=assessment_key)
+            status=assessments.get_assessment(session=session, key=assessment_key).status,
+            tracking=tracking.tracking(session=session, assessment_key=assessment_key),
+            unused=tracking.unused_rows(
+                tracking.unused_invitations(session=session, assessment_key=assessment_key)
             ),
-            latest_responses=store.recent_responses(
+            latest_responses=reads.recent_responses(
                 session=session, assessment_key=assessment_key, limit=latest
             ),
         )
@@ -166,8 +166,8 @@ def withdraw(
 ) -> int:
     """Delete a response, given its id or the personal link (or token) it came from, for good:
     it then counts nowhere. Returns its id."""
-    token = invitations.token_from_link(link) if link is not None else None
+    token = tokens.token_from_link(link) if link is not None else None
     with transaction(engine) as session:
-        return invitations.withdraw(
+        return responding.withdraw(
             session=session, assessment_key=assessment_key, response_id=response_id, token=token
         )

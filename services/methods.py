@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 
 from analysis.method import MethodConfig
 from analysis.whatif import method_changes
-from survey import store
+from survey import methods
 from survey.db import transaction
 
 
@@ -15,10 +15,10 @@ def save_method(
     *, engine: Engine, assessment_key: str, method: MethodConfig, author: str, reason: str
 ) -> None:
     """Put `method` in force for the assessment and log it. A change of method needs its author
-    and a reason (:class:`survey.store.StoreError` otherwise); cached results are recomputed,
+    and a reason (:class:`survey.errors.StoreError` otherwise); cached results are recomputed,
     as saving changes the assessment's data version."""
     with transaction(engine) as session:
-        store.save_method(
+        methods.save_method(
             session=session,
             assessment_key=assessment_key,
             config=method.as_dict(),
@@ -32,7 +32,7 @@ def method_history(*, engine: Engine, assessment_key: str) -> pd.DataFrame:
     config, and changes (what differs from the method before it, one line per field; the
     first against the defaults)."""
     with transaction(engine, write=False) as session:
-        history = store.method_history(session=session, assessment_key=assessment_key)
+        history = methods.method_history(session=session, assessment_key=assessment_key)
     configs = list(history["config"])
     before = [*configs[1:], None]  # newest first: each record's predecessor comes after it
     return history.assign(changes=[method_changes(before[i], config) for i, config in enumerate(configs)])

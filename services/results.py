@@ -22,16 +22,11 @@ from analysis.channels import channel_stats_from
 from analysis.method import MethodConfig, MethodError, load_method_file, method_from_dict
 from analysis.pipeline import AnalysisResult, analyse
 from core.aggregates import AssessmentData
+from survey import reads
+from survey.assessments import data_version, get_assessment, previous_assessment
 from survey.db import transaction
-from survey.invitations import links_version, tracking
-from survey.store import (
-    current_method,
-    data_version,
-    get_assessment,
-    load_assessment_data,
-    previous_assessment,
-)
-from survey.store import topic_comments as store_topic_comments
+from survey.methods import current_method
+from survey.tracking import links_version, tracking
 
 
 @dataclass(frozen=True)
@@ -146,9 +141,9 @@ def analysis_inputs(*, engine: Engine, assessment_key: str, method: Method | Non
     """
     with transaction(engine) as session:
         state = _versions(session, assessment_key)
-        data = load_assessment_data(session=session, assessment_key=assessment_key)
+        data = reads.load_assessment_data(session=session, assessment_key=assessment_key)
         previous = (
-            load_assessment_data(session=session, assessment_key=state.previous[0])
+            reads.load_assessment_data(session=session, assessment_key=state.previous[0])
             if state.previous
             else None
         )
@@ -191,7 +186,7 @@ def topic_comments(
 ) -> TopicComments:
     """The comments on `topic` (None: the topics respondents suggested we missed)."""
     with transaction(engine, write=False) as session:
-        comments, withheld = store_topic_comments(
+        comments, withheld = reads.topic_comments(
             session=session, assessment_key=assessment_key, topic=topic, min_group_size=min_group_size
         )
     return TopicComments(comments, withheld)

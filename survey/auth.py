@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from survey.models import AppSetting, utcnow
+from survey.models import AppSetting, table_of, utcnow
 
 ADMIN_PASSWORD_SETTING = "admin_password_hash"
 # scrypt cost: 16 MiB of memory and some 50 ms per check (RFC 7914 recommends N=2^14, r=8, p=1
@@ -81,7 +81,7 @@ def ensure_admin_password(*, session: Session, configured: str | None) -> tuple[
     password = generate_password()
     digest = hash_password(password)
     insert_fn = postgresql.insert if session.connection().dialect.name == "postgresql" else sqlite.insert
-    table = AppSetting.__table__
+    table = table_of(AppSetting)
     inserted = session.execute(
         insert_fn(table)
         .values(key=ADMIN_PASSWORD_SETTING, value=digest, updated_at=utcnow())

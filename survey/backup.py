@@ -17,31 +17,30 @@ from __future__ import annotations
 import gzip
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from survey.assessments import create_assessment, load_index, read_catalog
 from survey.catalog import Catalog, ChannelSpec, DimensionSpec, FocusSpec, GroupSpec, Scale, TopicSpec
+from survey.errors import StoreError
 from survey.models import (
     Assessment,
     AssessmentStatus,
-    Channel,
+    Base,
     Comment,
-    Dimension,
-    FocusArea,
     Invitation,
     MethodRecord,
     Rating,
     Response,
-    StakeholderGroup,
-    Topic,
+    table_of,
 )
-from survey.store import StoreError, create_assessment, get_assessment, refresh_aggregates
+from survey.summaries import refresh_aggregates
 
 FORMAT = "materiality-assessment"
 FORMAT_VERSION = 1
@@ -63,47 +62,9 @@ class AssessmentRow(_Strict):
     status: AssessmentStatus
     scale_min: int
     scale_max: int
-    scale_labels: dict
+    scale_labels: dict[str, Any]
     revision: int = Field(ge=0)
     created_at: datetime
-
-
-class DimensionRow(_Strict):
-    key: str = Field(max_length=64)
-    name_en: str = Field(max_length=200)
-    name_zh: str = Field(default="", max_length=200)
-    question_en: str = Field(default="", max_length=500)
-    question_zh: str = Field(default="", max_length=500)
-
-
-class TopicRow(_Strict):
-    key: str = Field(max_length=64)
-    category: str = Field(pattern="^[ESG]$")
-    name_en: str = Field(max_length=200)
-    name_zh: str = Field(default="", max_length=200)
-    description_en: str = Field(default="", max_length=2000)
-    description_zh: str = Field(default="", max_length=2000)
-
-
-class GroupRow(_Strict):
-    key: str = Field(max_length=64)
-    kind: str = Field(pattern="^(internal|external)$")
-    dimension_key: str = Field(max_length=64)
-    default_weight: float = Field(ge=0)
-    name_en: str = Field(max_length=200)
-    name_zh: str = Field(default="", max_length=200)
-
-
-class ChannelRow(_Strict):
-    group: str
-    name_en: str = Field(max_length=200)
-    name_zh: str = Field(default="", max_length=200)
-
-
-class FocusRow(_Strict):
-    group: str
-    label: str = Field(max_length=200)
-    topic: str | None = None
 
 
 class InvitationRow(_Strict):
@@ -115,7 +76,7 @@ class InvitationRow(_Strict):
     is_open: bool
     created_at: datetime
     opened_at: datetime | None = None
-    draft: dict | None = None
+    draft: dict[str, Any] | None = None
     draft_saved_at: datetime | None = None
     submitted_at: datetime | None = None
 
@@ -151,7 +112,7 @@ class MethodRow(_Strict):
     created_at: datetime
     author: str = Field(max_length=200)
     reason: str = Field(default="", max_length=2000)
-    config: dict
+    config: dict[str, Any]
 
 
 class AssessmentFile(_Strict):
@@ -159,11 +120,12 @@ class AssessmentFile(_Strict):
     format_version: int
     exported_at: datetime
     assessment: AssessmentRow
-    dimensions: list[DimensionRow]
-    topics: list[TopicRow]
-    groups: list[GroupRow]
-    channels: list[ChannelRow]
-    focus_areas: list[FocusRow]
+    # the catalog rows as the catalog files have them, but for a group's `dimension_key`
+    dimensions: list[DimensionSpec]
+    topics: list[TopicSpec]
+    groups: list[GroupSpec]
+    channels: list[ChannelSpec]
+    focus_areas: list[FocusSpec]
     invitations: list[InvitationRow]
     responses: list[ResponseRow]
     ratings: Ratings
@@ -183,30 +145,41 @@ def _utc(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat()
 
 
+_CATALOG_ROWS: dict[type, TypeAdapter[Any]] = {
+    model: TypeAdapter(model) for model in (DimensionSpec, TopicSpec, GroupSpec, ChannelSpec, FocusSpec)
+}
+
+
+def _catalog_rows(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Catalog rows as the file has them (a group's dimension as `dimension_key`)."""
+    return [_CATALOG_ROWS[type(row)].dump_python(row, by_alias=True) for row in rows]
+
+
 def export_assessment(*, session: Session, assessment_key: str) -> dict[str, Any]:
     """The assessment as a document for :func:`write_assessment_file`."""
-    a = get_assessment(session=session, key=assessment_key)
+    index = load_index(session=session, assessment_key=assessment_key)
+    catalog = read_catalog(session, index)
+    a = index.assessment
     aid = a.id
 
-    def rows(model, order):
-        return session.scalars(select(model).where(model.assessment_id == aid).order_by(*order)).all()
-
-    dimensions = rows(Dimension, [Dimension.id])
-    topics = rows(Topic, [Topic.position, Topic.id])
-    groups = rows(StakeholderGroup, [StakeholderGroup.position, StakeholderGroup.id])
-    channels = rows(Channel, [Channel.group_id, Channel.position, Channel.id])
-    focus = rows(FocusArea, [FocusArea.id])
-    invitations = rows(Invitation, [Invitation.id])
-    responses = rows(Response, [Response.id])
-    methods = rows(MethodRecord, [MethodRecord.id])
-    dimension_key = {d.id: d.key for d in dimensions}
-    topic_key = {t.id: t.key for t in topics}
-    group_key = {g.id: g.key for g in groups}
-    channel_name = {c.id: c.name_en for c in channels}
-    invitation_ref = {inv.id: ref for ref, inv in enumerate(invitations, start=1)}
+    invitations = session.scalars(
+        select(Invitation).where(Invitation.assessment_id == aid).order_by(Invitation.id)
+    ).all()
+    responses = session.scalars(
+        select(Response).where(Response.assessment_id == aid).order_by(Response.id)
+    ).all()
+    methods = session.scalars(
+        select(MethodRecord).where(MethodRecord.assessment_id == aid).order_by(MethodRecord.id)
+    ).all()
+    keys = index.keys_by_id()
+    dimension_key, group_key = keys["dimension"], keys["group"]
+    # keyed by optional ids too: an absent channel, invitation or comment topic is None in the file
+    topic_key: dict[int | None, str] = dict(keys["topic"].items())
+    channel_name: dict[int | None, str] = dict(index.channel_names().items())
+    invitation_ref: dict[int | None, int] = {inv.id: ref for ref, inv in enumerate(invitations, start=1)}
     response_ref = {r.id: ref for ref, r in enumerate(responses, start=1)}
 
-    ratings: dict[str, list] = {"response": [], "dimension": [], "topic": [], "value": []}
+    ratings: dict[str, list[Any]] = {"response": [], "dimension": [], "topic": [], "value": []}
     for response_id, dimension_id, topic_id, value in session.execute(
         select(Rating.response_id, Rating.dimension_id, Rating.topic_id, Rating.value)
         .join(Response, Response.id == Rating.response_id)
@@ -239,45 +212,11 @@ def export_assessment(*, session: Session, assessment_key: str) -> dict[str, Any
             "revision": a.revision,
             "created_at": _utc(a.created_at),
         },
-        "dimensions": [
-            {
-                "key": d.key,
-                "name_en": d.name_en,
-                "name_zh": d.name_zh,
-                "question_en": d.question_en,
-                "question_zh": d.question_zh,
-            }
-            for d in dimensions
-        ],
-        "topics": [
-            {
-                "key": t.key,
-                "category": t.category,
-                "name_en": t.name_en,
-                "name_zh": t.name_zh,
-                "description_en": t.description_en,
-                "description_zh": t.description_zh,
-            }
-            for t in topics
-        ],
-        "groups": [
-            {
-                "key": g.key,
-                "kind": g.kind,
-                "dimension_key": g.dimension_key,
-                "default_weight": g.default_weight,
-                "name_en": g.name_en,
-                "name_zh": g.name_zh,
-            }
-            for g in groups
-        ],
-        "channels": [
-            {"group": group_key[c.group_id], "name_en": c.name_en, "name_zh": c.name_zh} for c in channels
-        ],
-        "focus_areas": [
-            {"group": group_key[f.group_id], "label": f.label, "topic": topic_key.get(f.topic_id)}
-            for f in focus
-        ],
+        "dimensions": _catalog_rows(catalog.dimensions),
+        "topics": _catalog_rows(catalog.topics),
+        "groups": _catalog_rows(catalog.groups),
+        "channels": _catalog_rows(catalog.channels),
+        "focus_areas": _catalog_rows(catalog.focus_areas),
         "invitations": [
             {
                 "ref": invitation_ref[i.id],
@@ -389,11 +328,8 @@ def parse_assessment_document(document: Any, *, filename: str = "assessment file
     return parsed
 
 
-T = TypeVar("T")
-
-
-def _duplicates(items: list[T], key: Callable[[T], object]) -> list[object]:
-    return [k for k, n in Counter(key(i) for i in items).items() if n > 1]
+def _repeated(keys: Iterable[object]) -> list[object]:
+    return [k for k, n in Counter(keys).items() if n > 1]
 
 
 def _cross_references(f: AssessmentFile) -> list[str]:
@@ -406,20 +342,21 @@ def _cross_references(f: AssessmentFile) -> list[str]:
     topics = {t.key for t in f.topics}
     groups = {g.key for g in f.groups}
     channels = {(c.group, c.name_en) for c in f.channels}
-    for label, items, key in (
-        ("dimensions", f.dimensions, lambda d: d.key),
-        ("topics", f.topics, lambda t: t.key),
-        ("groups", f.groups, lambda g: g.key),
-        ("channels", f.channels, lambda c: (c.group, c.name_en)),
-        ("invitations", f.invitations, lambda i: i.ref),
-        ("invitations", f.invitations, lambda i: i.token_hash),
-        ("responses", f.responses, lambda r: r.ref),
-    ):
-        for duplicate in _duplicates(items, key):  # type: ignore[arg-type]
+    unique: list[tuple[str, list[object]]] = [
+        ("dimensions", [d.key for d in f.dimensions]),
+        ("topics", [t.key for t in f.topics]),
+        ("groups", [g.key for g in f.groups]),
+        ("channels", [(c.group, c.name_en) for c in f.channels]),
+        ("invitations", [i.ref for i in f.invitations]),
+        ("invitations", [i.token_hash for i in f.invitations]),
+        ("responses", [r.ref for r in f.responses]),
+    ]
+    for label, keys in unique:
+        for duplicate in _repeated(keys):
             problems.append(f"{label}: {duplicate!r} appears more than once")
     for i, g in enumerate(f.groups):
-        if g.dimension_key not in dimensions:
-            problems.append(f"groups.{i}.dimension_key: unknown dimension '{g.dimension_key}'")
+        if g.dimension not in dimensions:
+            problems.append(f"groups.{i}.dimension_key: unknown dimension '{g.dimension}'")
     for i, c in enumerate(f.channels):
         if c.group not in groups:
             problems.append(f"channels.{i}.group: unknown group '{c.group}'")
@@ -429,22 +366,22 @@ def _cross_references(f: AssessmentFile) -> list[str]:
         if fa.topic is not None and fa.topic not in topics:
             problems.append(f"focus_areas.{i}.topic: unknown topic '{fa.topic}'")
     invitation_refs = {inv.ref for inv in f.invitations}
-    for label, rows in (("invitations", f.invitations), ("responses", f.responses)):
-        for i, row in enumerate(rows):
-            if row.group not in groups:
-                problems.append(f"{label}.{i}.group: unknown group '{row.group}'")
-            elif row.channel is not None and (row.group, row.channel) not in channels:
-                problems.append(f"{label}.{i}.channel: '{row.channel}' is not a channel of '{row.group}'")
+    for label, targets in (
+        ("invitations", [(inv.group, inv.channel) for inv in f.invitations]),
+        ("responses", [(r.group, r.channel) for r in f.responses]),
+    ):
+        for i, (group, channel) in enumerate(targets):
+            if group not in groups:
+                problems.append(f"{label}.{i}.group: unknown group '{group}'")
+            elif channel is not None and (group, channel) not in channels:
+                problems.append(f"{label}.{i}.channel: '{channel}' is not a channel of '{group}'")
     for i, r in enumerate(f.responses):
         if r.invitation is not None and r.invitation not in invitation_refs:
             problems.append(f"responses.{i}.invitation: no invitation with ref {r.invitation}")
-    for duplicate in _duplicates(
-        [r for r in f.responses if r.invitation is not None], lambda r: r.invitation
-    ):
+    for duplicate in _repeated(r.invitation for r in f.responses if r.invitation is not None):
         problems.append(f"responses: invitation {duplicate} answered more than once")
-    for duplicate in _duplicates(
-        [r for r in f.responses if r.source_response_id is not None],
-        lambda r: (r.source, r.source_response_id),
+    for duplicate in _repeated(
+        (r.source, r.source_response_id) for r in f.responses if r.source_response_id is not None
     ):
         problems.append(f"responses: source response id {duplicate!r} appears more than once")
 
@@ -472,11 +409,11 @@ def _cross_references(f: AssessmentFile) -> list[str]:
         seen.add((ref, dimension, topic))
         if len(problems) > 40:
             break
-    for i, c in enumerate(f.comments):
-        if c.response not in response_refs:
-            problems.append(f"comments.{i}.response: no response with ref {c.response}")
-        if c.topic is not None and c.topic not in topics:
-            problems.append(f"comments.{i}.topic: unknown topic '{c.topic}'")
+    for i, comment in enumerate(f.comments):
+        if comment.response not in response_refs:
+            problems.append(f"comments.{i}.response: no response with ref {comment.response}")
+        if comment.topic is not None and comment.topic not in topics:
+            problems.append(f"comments.{i}.topic: unknown topic '{comment.topic}'")
     return problems
 
 
@@ -505,19 +442,11 @@ def import_assessment(*, session: Session, document: AssessmentFile, as_key: str
         )
 
     catalog = Catalog(
-        topics=[
-            TopicSpec(t.key, t.category, t.name_en, t.name_zh, t.description_en, t.description_zh)
-            for t in f.topics
-        ],
-        groups=[
-            GroupSpec(g.key, g.kind, g.dimension_key, g.default_weight, g.name_en, g.name_zh)
-            for g in f.groups
-        ],
-        channels=[ChannelSpec(c.group, c.name_en, c.name_zh) for c in f.channels],
-        focus_areas=[FocusSpec(fa.group, fa.label, fa.topic) for fa in f.focus_areas],
-        dimensions=[
-            DimensionSpec(d.key, d.name_en, d.name_zh, d.question_en, d.question_zh) for d in f.dimensions
-        ],
+        topics=f.topics,
+        groups=f.groups,
+        channels=f.channels,
+        focus_areas=f.focus_areas,
+        dimensions=f.dimensions,
         scale=Scale(f.assessment.scale_min, f.assessment.scale_max, dict(f.assessment.scale_labels)),
     )
     assessment = create_assessment(
@@ -529,28 +458,11 @@ def import_assessment(*, session: Session, document: AssessmentFile, as_key: str
     session.add(assessment)
     session.flush()
     aid = assessment.id
-    assert aid is not None
-
-    topic_id = dict(session.execute(select(Topic.key, Topic.id).where(Topic.assessment_id == aid)).all())
-    dimension_id = dict(
-        session.execute(select(Dimension.key, Dimension.id).where(Dimension.assessment_id == aid)).all()
-    )
-    group_id = dict(
-        session.execute(
-            select(StakeholderGroup.key, StakeholderGroup.id).where(StakeholderGroup.assessment_id == aid)
-        ).all()
-    )
-    channel_id = {
-        (g, name): cid
-        for cid, g, name in session.execute(
-            select(Channel.id, StakeholderGroup.key, Channel.name_en)
-            .join(StakeholderGroup, StakeholderGroup.id == Channel.group_id)
-            .where(Channel.assessment_id == aid)
-        ).all()
-    }
+    index = load_index(session=session, assessment_key=key)
+    topic_id, dimension_id, group_id = index.topics, index.dimensions, index.groups
 
     def channel_of(group: str, channel: str | None) -> int | None:
-        return channel_id[(group, channel)] if channel is not None else None
+        return index.channels[(group, channel)] if channel is not None else None
 
     invitation_id = _insert_returning_ids(
         session,
@@ -639,9 +551,9 @@ def import_assessment(*, session: Session, document: AssessmentFile, as_key: str
     return assessment
 
 
-def _insert_returning_ids(session: Session, model, rows: list[dict]) -> list[int]:
+def _insert_returning_ids(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> list[int]:
     """Insert rows in order; their new ids, in the same order."""
-    table = model.__table__
+    table = table_of(model)
     ids: list[int] = []
     for start in range(0, len(rows), BATCH):
         result = session.execute(
@@ -651,6 +563,6 @@ def _insert_returning_ids(session: Session, model, rows: list[dict]) -> list[int
     return ids
 
 
-def _insert_batches(session: Session, model, rows: list[dict]) -> None:
+def _insert_batches(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), BATCH):
-        session.execute(insert(model.__table__), rows[start : start + BATCH])
+        session.execute(insert(table_of(model)), rows[start : start + BATCH])

@@ -2,46 +2,61 @@
 
 The committee starts from the default catalog or last year's assessment, edits topics,
 groups, channels and focus areas (wording in English and Chinese) as tables, and the edited
-tables are checked exactly as catalog files are (:func:`survey.catalog.load_catalog`), with
+rows go through the same row models and checks as catalog files (:mod:`survey.catalog`), with
 every problem named by table, row and column.
 """
 
 from __future__ import annotations
 
-import re
-import tempfile
+import dataclasses
 from dataclasses import asdict
-from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from survey.catalog import Catalog, CatalogError, load_catalog
+from survey.catalog import (
+    Catalog,
+    CatalogError,
+    ChannelSpec,
+    FocusSpec,
+    GroupSpec,
+    Known,
+    Rows,
+    Source,
+    TopicSpec,
+    check_channels,
+    check_focus_areas,
+    check_groups,
+    check_topics,
+)
 
-TABLE_COLUMNS = {
-    "topics": ["key", "category", "name_en", "name_zh", "description_en", "description_zh"],
-    "groups": ["key", "kind", "dimension", "default_weight", "name_en", "name_zh"],
-    "channels": ["group", "name_en", "name_zh"],
-    "focus_areas": ["group", "label", "topic"],
-}
+# the tables are named as the parts of a catalog they hold
+TABLE_MODELS = {"topics": TopicSpec, "groups": GroupSpec, "channels": ChannelSpec, "focus_areas": FocusSpec}
+TABLE_COLUMNS = {name: [f.name for f in dataclasses.fields(model)] for name, model in TABLE_MODELS.items()}
 TABLE_TITLES = {"topics": "Topics", "groups": "Groups", "channels": "Channels", "focus_areas": "Focus areas"}
 
 
 def catalog_tables(catalog: Catalog) -> dict[str, pd.DataFrame]:
     """The editable parts of a catalog, one table each (columns as in the catalog files)."""
-    rows = {
-        "topics": [asdict(t) for t in catalog.topics],
-        "groups": [asdict(g) for g in catalog.groups],
-        "channels": [asdict(c) for c in catalog.channels],
-        "focus_areas": [asdict(f) for f in catalog.focus_areas],
+    return {
+        name: pd.DataFrame([asdict(row) for row in getattr(catalog, name)], columns=columns)
+        for name, columns in TABLE_COLUMNS.items()
     }
-    return {name: pd.DataFrame(rows[name], columns=columns) for name, columns in TABLE_COLUMNS.items()}
 
 
 def _cell(value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    """A table cell as the text a catalog file would hold (empty for a missing value)."""
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
         return ""
     return str(value).strip()
+
+
+def _rows(frame: pd.DataFrame, columns: list[str]) -> Rows:
+    """(row number, text by column) of a table's rows that are not blank; 1 is the first row."""
+    records = frame.reindex(columns=columns).to_dict("records")
+    for number, record in enumerate(records, start=1):
+        cells = {column: _cell(record[column]) for column in columns}
+        if any(cells.values()):
+            yield number, cells
 
 
 def catalog_from_tables(tables: dict[str, pd.DataFrame], *, base: Catalog) -> Catalog:
@@ -50,24 +65,19 @@ def catalog_from_tables(tables: dict[str, pd.DataFrame], *, base: Catalog) -> Ca
     Raises :class:`survey.catalog.CatalogError`; each problem names the table, the row (1 is
     the first row of the table) and the column.
     """
-    with tempfile.TemporaryDirectory(prefix="catalog-") as directory:
-        folder = Path(directory)
-        for name, columns in TABLE_COLUMNS.items():
-            frame = tables[name].reindex(columns=columns)
-            frame = frame.map(_cell) if len(frame) else frame
-            blank = (frame == "").all(axis=1) if len(frame) else pd.Series(dtype=bool)
-            frame[~blank].to_csv(folder / f"{name}.csv", index=False)
-        pd.DataFrame([asdict(d) for d in base.dimensions]).to_csv(folder / "dimensions.csv", index=False)
-        scale = {"min": base.scale.min, "max": base.scale.max, "labels": base.scale.labels}
-        (folder / "scale.yaml").write_text(yaml.safe_dump(scale, allow_unicode=True), encoding="utf-8")
-        try:
-            return load_catalog(folder)
-        except CatalogError as error:
-            raise CatalogError([_readable(problem, folder) for problem in error.problems]) from None
+    problems: list[str] = []
 
+    def table(name: str) -> tuple[Source, Rows]:
+        return Source(TABLE_TITLES[name], problems, numbered="row"), _rows(tables[name], TABLE_COLUMNS[name])
 
-def _readable(problem: str, folder: Path) -> str:
-    """'<tmp>/topics.csv, line 3, column 'key': ...' -> 'Topics, row 2, column 'key': ...'."""
-    for name, title in TABLE_TITLES.items():
-        problem = problem.replace(str(folder / f"{name}.csv"), title)
-    return re.sub(r", line (\d+)", lambda m: f", row {int(m.group(1)) - 1}", problem)
+    dimensions = [d.key for d in base.dimensions]
+    topics, topic_keys = check_topics(*table("topics"))
+    groups, group_keys = check_groups(
+        *table("groups"), Known(frozenset(dimensions), f"known: {', '.join(dimensions)}")
+    )
+    known_groups = Known(group_keys, f"see {TABLE_TITLES['groups']}")
+    channels = check_channels(*table("channels"), known_groups)
+    focus_areas = check_focus_areas(*table("focus_areas"), known_groups, topic_keys)
+    if problems:
+        raise CatalogError(problems)
+    return Catalog(topics, groups, channels, focus_areas, list(base.dimensions), base.scale)

@@ -1,4 +1,4 @@
-"""The topic and stakeholder catalog: reviewed CSV/YAML files in `data/`.
+"""The topic and stakeholder catalog: one model per row, read from reviewed files in `data/`.
 
 A catalog directory holds `topics.csv`, `groups.csv`, `channels.csv`, `focus_areas.csv`,
 `dimensions.csv` and `scale.yaml`. A user's own topic list can also be loaded from a single CSV
@@ -6,21 +6,49 @@ A catalog directory holds `topics.csv`, `groups.csv`, `channels.csv`, `focus_are
 the default catalog, and focus areas whose topic is not in the list are kept as areas outside
 the catalog.
 
-Every mistake is reported with the file, the line (as a text editor numbers it) and the column.
+The row models (:class:`TopicSpec`, :class:`GroupSpec`, :class:`ChannelSpec`, :class:`FocusSpec`,
+:class:`DimensionSpec`) carry the limits of the tables they are stored in and are the one
+description of a catalog row: the files, the app's table editor (`survey.campaign`) and
+assessment backups (`survey.backup`) all go through them, and rows given as text (files, edited
+tables) through the same checks (`check_topics` ... `check_focus_areas`). Every mistake in a file
+is reported with the file, the line (as a text editor numbers it) and the column; in an edited
+table with the table, the row and the column.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
+import math
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from contextlib import suppress
+from dataclasses import MISSING, dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    TypeAdapter,
+    ValidationError,
+)
+from pydantic.dataclasses import dataclass as row_model
+from pydantic_core import PydanticCustomError
+
+from survey.models import DESCRIPTION_LENGTH, KEY_LENGTH, NAME_LENGTH, QUESTION_LENGTH
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 DEFAULT_CATALOG_DIR = Path(__file__).resolve().parent.parent / "data"
 
-KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+KEY_PATTERN = re.compile(rf"^[a-z][a-z0-9_]{{0,{KEY_LENGTH - 1}}}$")
 CATEGORIES = ("E", "S", "G")
 GROUP_KINDS = ("internal", "external")
 
@@ -33,47 +61,125 @@ class CatalogError(ValueError):
         super().__init__("\n".join(problems))
 
 
-@dataclass(frozen=True)
+# --- the rows ------------------------------------------------------------------------------------
+# Each check raises an error whose message is the whole problem, ready to be given a place.
+
+
+def _problem(kind: str, message: str, value: object = None) -> PydanticCustomError:
+    return PydanticCustomError(kind, message, {"value": value})
+
+
+def _key(value: str) -> str:
+    if not KEY_PATTERN.match(value):
+        raise _problem(
+            "catalog_key",
+            "'{value}' is not a valid key (lower-case letters, digits and _, starting with a letter)",
+            value,
+        )
+    return value
+
+
+def _required(value: str) -> str:
+    if not value:
+        raise _problem("catalog_required", "must not be empty")
+    return value
+
+
+@cache
+def _at_most(limit: int) -> AfterValidator:
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise PydanticCustomError(
+                "catalog_length",
+                "is {length} characters long; at most {limit} fit",
+                {"length": len(value), "limit": limit},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _category(value: str) -> str:
+    if value.upper() not in CATEGORIES:
+        raise _problem("catalog_category", f"'{{value}}' is not one of {', '.join(CATEGORIES)}", value)
+    return value.upper()
+
+
+def _kind(value: str) -> str:
+    if value not in GROUP_KINDS:
+        raise _problem("catalog_kind", f"'{{value}}' is not one of {', '.join(GROUP_KINDS)}", value)
+    return value
+
+
+def _weight(value: object) -> float:
+    """A number >= 0; an empty cell is the default weight 1."""
+    if value == "":
+        return 1.0
+    number = math.nan
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        with suppress(ValueError):
+            number = float(value)
+    if not (math.isfinite(number) and number >= 0):
+        raise _problem("catalog_weight", "'{value}' is not a number >= 0", value)
+    return number
+
+
+Key = Annotated[str, AfterValidator(_key)]
+Reference = Annotated[str, _at_most(KEY_LENGTH)]  # a key of another row; checked against them
+Name = Annotated[str, AfterValidator(_required), _at_most(NAME_LENGTH)]
+OptionalName = Annotated[str, _at_most(NAME_LENGTH)]
+Question = Annotated[str, _at_most(QUESTION_LENGTH)]
+Description = Annotated[str, _at_most(DESCRIPTION_LENGTH)]
+_ROW = ConfigDict(extra="forbid")
+
+
+@row_model(frozen=True, config=_ROW)
 class TopicSpec:
-    key: str
-    category: str
-    name_en: str
-    name_zh: str = ""
-    description_en: str = ""
-    description_zh: str = ""
+    key: Key
+    category: Annotated[str, AfterValidator(_category)]
+    name_en: Name
+    name_zh: OptionalName = ""
+    description_en: Description = ""
+    description_zh: Description = ""
 
 
-@dataclass(frozen=True)
+@row_model(frozen=True, config=_ROW)
 class GroupSpec:
-    key: str
-    kind: str
-    dimension: str
-    default_weight: float
-    name_en: str
-    name_zh: str = ""
+    key: Key
+    kind: Annotated[str, AfterValidator(_kind)]
+    # The table (and so a backup) calls it `dimension_key`.
+    dimension: Annotated[
+        Reference,
+        Field(
+            validation_alias=AliasChoices("dimension", "dimension_key"), serialization_alias="dimension_key"
+        ),
+    ]
+    default_weight: Annotated[float, PlainValidator(_weight)]
+    name_en: Name
+    name_zh: OptionalName = ""
 
 
-@dataclass(frozen=True)
+@row_model(frozen=True, config=_ROW)
 class ChannelSpec:
-    group: str
-    name_en: str
-    name_zh: str = ""
+    group: Reference
+    name_en: Name
+    name_zh: OptionalName = ""
 
 
-@dataclass(frozen=True)
+@row_model(frozen=True, config=_ROW)
 class FocusSpec:
-    group: str
-    label: str
-    topic: str | None  # None: a concern outside the topic list
+    group: Reference
+    label: Name
+    topic: Reference | None = None  # None: a concern outside the topic list
 
 
-@dataclass(frozen=True)
+@row_model(frozen=True, config=_ROW)
 class DimensionSpec:
-    key: str
-    name_en: str
-    name_zh: str = ""
-    question_en: str = ""
-    question_zh: str = ""
+    key: Key
+    name_en: Name
+    name_zh: OptionalName = ""
+    question_en: Question = ""
+    question_zh: Question = ""
 
 
 @dataclass(frozen=True)
@@ -94,103 +200,184 @@ class Catalog:
     scale: Scale
 
 
-class _Reader:
-    """Reads one CSV file and collects problems with their file, line and column."""
+# --- checking rows given as text -----------------------------------------------------------------
 
-    def __init__(self, path: Path, problems: list[str]):
-        self.path = path
-        self.problems = problems
+Row = TypeVar("Row", bound="DataclassInstance")
+Rows = Iterable[tuple[int, dict[str, str]]]  # (line or row number, text by column)
 
-    def error(self, line: int | None, column: str | None, message: str) -> None:
-        where = str(self.path)
-        if line is not None:
-            where += f", line {line}"
+
+@cache
+def _adapter(model: type[Row]) -> TypeAdapter[Row]:
+    return TypeAdapter(model)
+
+
+def _fields(model: type[DataclassInstance]) -> dict[str, bool]:
+    """Whether each field of a row model must be given (it has no default)."""
+    return {f.name: f.default is MISSING and f.default_factory is MISSING for f in dataclasses.fields(model)}
+
+
+@dataclass(frozen=True)
+class Known:
+    """Keys rows may refer to, and where to look them up (said when a reference is unknown)."""
+
+    keys: frozenset[str]
+    hint: str
+
+
+@dataclass
+class Source:
+    """Where rows come from: a file (numbered by line) or a table (by row). `columns` names a
+    field as the source spells its column, e.g. ``name_en`` as ``name`` in a user's topic list."""
+
+    name: str
+    problems: list[str]
+    numbered: str = "line"
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def error(self, number: int | None, column: str | None, message: str) -> None:
+        where = self.name
+        if number is not None:
+            where += f", {self.numbered} {number}"
         if column:
-            where += f", column '{column}'"
+            where += f", column '{self.columns.get(column, column)}'"
         self.problems.append(f"{where}: {message}")
 
-    def rows(
-        self, required: tuple[str, ...], aliases: dict[str, str] | None = None
-    ) -> list[tuple[int, dict[str, str]]]:
-        """(line number, row) pairs with whitespace stripped and aliases resolved."""
-        try:
-            text = self.path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            self.error(None, None, "file not found")
-            return []
-        except UnicodeDecodeError as exc:
-            self.error(None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
-            return []
-        lines = text.splitlines(keepends=True)
-        reader = csv.DictReader(lines)
-        header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
-        aliases = aliases or {}
-        header = [aliases.get(name, name) for name in header]
-        shown = {target: alias for alias, target in aliases.items()}
-        missing = [shown.get(name, name) for name in required if name not in header]
-        if not header:
-            self.error(1, None, f"empty file; expected a header with {', '.join(required)}")
-            return []
-        if missing:
-            self.error(1, None, f"missing column(s) {', '.join(missing)}; found {', '.join(header)}")
-            return []
-        result = []
-        line = 1
-        for raw in csv.reader(lines[1:]):
-            line += 1
-            if not any(cell.strip() for cell in raw):
-                continue
-            if len(raw) > len(header):
-                self.error(line, None, f"{len(raw)} fields but the header has {len(header)}")
-                continue
-            row = {name: (raw[i].strip() if i < len(raw) else "") for i, name in enumerate(header)}
-            result.append((line, row))
-        return result
 
-    def key(self, line: int, column: str, value: str) -> bool:
-        if not KEY_PATTERN.match(value):
-            self.error(
-                line,
-                column,
-                f"'{value}' is not a valid key (lower-case letters, digits and _, starting with a letter)",
-            )
-            return False
-        return True
-
-    def required(self, line: int, column: str, value: str) -> bool:
-        if not value:
-            self.error(line, column, "must not be empty")
-            return False
-        return True
+def from_record(model: type[Row], record: object) -> Row:
+    """A catalog row from an object that has its fields as attributes, e.g. a table's row."""
+    return _adapter(model).validate_python({name: getattr(record, name) for name in _fields(model)})
 
 
-def _read_topics(reader: _Reader, aliases: dict[str, str] | None = None) -> list[TopicSpec]:
+def _parse(model: type[Row], source: Source, number: int, cells: dict[str, str]) -> Row | None:
+    """One row as `model`, or None after naming each of its problems. Empty cells of fields
+    with a default take the default."""
+    values = {
+        name: cells.get(name, "") for name, required in _fields(model).items() if cells.get(name) or required
+    }
+    try:
+        return _adapter(model).validate_python(values)
+    except ValidationError as error:
+        for problem in error.errors():
+            source.error(number, str(problem["loc"][0]) if problem["loc"] else None, problem["msg"])
+        return None
+
+
+def _named(rows: list[tuple[int, dict[str, str]]]) -> frozenset[str]:
+    """The valid keys of rows, whatever else is wrong with them (so that one wrong cell does not
+    make every row referring to the key wrong too)."""
+    return frozenset(cells.get("key", "") for _, cells in rows if KEY_PATTERN.match(cells.get("key", "")))
+
+
+def check_topics(source: Source, rows: Rows) -> tuple[list[TopicSpec], frozenset[str]]:
+    """The topics, and the keys they define."""
+    listed = list(rows)
     topics: list[TopicSpec] = []
     seen: dict[str, int] = {}
-    for line, row in reader.rows(("key", "category", "name_en"), aliases):
-        ok = reader.key(line, "key", row["key"]) and reader.required(line, "name", row["name_en"])
-        category = row["category"].upper()
-        if category not in CATEGORIES:
-            reader.error(line, "category", f"'{row['category']}' is not one of E, S, G")
+    for number, cells in listed:
+        topic = _parse(TopicSpec, source, number, cells)
+        key = cells.get("key", "")
+        if key in seen:
+            source.error(number, "key", f"'{key}' already defined on {source.numbered} {seen[key]}")
+        elif topic is not None:
+            seen[key] = number
+            topics.append(topic)
+    return topics, _named(listed)
+
+
+def check_dimensions(source: Source, rows: Rows) -> list[DimensionSpec]:
+    return [d for number, cells in rows if (d := _parse(DimensionSpec, source, number, cells)) is not None]
+
+
+def check_groups(source: Source, rows: Rows, dimensions: Known) -> tuple[list[GroupSpec], frozenset[str]]:
+    """The groups, and the keys they define."""
+    listed = list(rows)
+    groups: list[GroupSpec] = []
+    seen: set[str] = set()
+    for number, cells in listed:
+        group = _parse(GroupSpec, source, number, cells)
+        key, dimension = cells.get("key", ""), cells.get("dimension", "")
+        ok = group is not None
+        if key in seen:
+            source.error(number, "key", f"group '{key}' defined twice")
             ok = False
-        if row["key"] in seen:
-            reader.error(line, "key", f"'{row['key']}' already defined on line {seen[row['key']]}")
+        if dimension not in dimensions.keys:
+            source.error(number, "dimension", f"unknown dimension '{dimension}' ({dimensions.hint})")
             ok = False
-        if ok:
-            seen[row["key"]] = line
-            topics.append(
-                TopicSpec(
-                    key=row["key"],
-                    category=category,
-                    name_en=row["name_en"],
-                    name_zh=row.get("name_zh", ""),
-                    description_en=row.get("description_en", ""),
-                    description_zh=row.get("description_zh", ""),
-                )
+        if ok and group is not None:
+            seen.add(key)
+            groups.append(group)
+    return groups, _named(listed)
+
+
+def check_channels(source: Source, rows: Rows, groups: Known) -> list[ChannelSpec]:
+    channels = []
+    for number, cells in rows:
+        channel = _parse(ChannelSpec, source, number, cells)
+        if cells.get("group", "") not in groups.keys:
+            source.error(number, "group", f"unknown group '{cells.get('group', '')}' ({groups.hint})")
+        elif channel is not None:
+            channels.append(channel)
+    return channels
+
+
+def check_focus_areas(source: Source, rows: Rows, groups: Known, topics: frozenset[str]) -> list[FocusSpec]:
+    focus_areas = []
+    for number, cells in rows:
+        focus = _parse(FocusSpec, source, number, cells)
+        group, topic = cells.get("group", ""), cells.get("topic", "")
+        if group not in groups.keys:
+            source.error(number, "group", f"unknown group '{group}' ({groups.hint})")
+        elif topic and topic not in topics:
+            source.error(
+                number,
+                "topic",
+                f"unknown topic '{topic}'; leave it empty for a focus area outside the topic list",
             )
-    if not topics and not reader.problems:
-        reader.error(None, None, "no topics defined")
-    return topics
+        elif focus is not None:
+            focus_areas.append(focus)
+    return focus_areas
+
+
+# --- catalog files -------------------------------------------------------------------------------
+
+
+def _csv_rows(
+    source: Source, path: Path, required: tuple[str, ...], aliases: dict[str, str] | None = None
+) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs of a CSV file with whitespace stripped and aliases resolved."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        source.error(None, None, "file not found")
+        return []
+    except UnicodeDecodeError as exc:
+        source.error(None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        return []
+    lines = text.splitlines(keepends=True)
+    reader = csv.DictReader(lines)
+    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+    aliases = aliases or {}
+    header = [aliases.get(name, name) for name in header]
+    shown = {target: alias for alias, target in aliases.items()}
+    missing = [shown.get(name, name) for name in required if name not in header]
+    if not header:
+        source.error(1, None, f"empty file; expected a header with {', '.join(required)}")
+        return []
+    if missing:
+        source.error(1, None, f"missing column(s) {', '.join(missing)}; found {', '.join(header)}")
+        return []
+    result = []
+    line = 1
+    for raw in csv.reader(lines[1:]):
+        line += 1
+        if not any(cell.strip() for cell in raw):
+            continue
+        if len(raw) > len(header):
+            source.error(line, None, f"{len(raw)} fields but the header has {len(header)}")
+            continue
+        row = {name: (raw[i].strip() if i < len(raw) else "") for i, name in enumerate(header)}
+        result.append((line, row))
+    return result
 
 
 def _read_scale(path: Path, problems: list[str]) -> Scale:
@@ -239,107 +426,45 @@ def load_catalog(source: str | Path | None = None) -> Catalog:
     if not path.is_dir():
         raise CatalogError([f"{path}: no such catalog file or directory"])
     problems: list[str] = []
-    topics = _read_topics(_Reader(path / "topics.csv", problems))
-    dimensions = _read_dimensions(_Reader(path / "dimensions.csv", problems))
-    groups = _read_groups(_Reader(path / "groups.csv", problems), {d.key for d in dimensions})
-    group_keys = {g.key for g in groups}
-    channels = _read_channels(_Reader(path / "channels.csv", problems), group_keys)
-    focus = _read_focus(_Reader(path / "focus_areas.csv", problems), group_keys, {t.key for t in topics})
+
+    def read(name: str, required: tuple[str, ...]) -> tuple[Source, list[tuple[int, dict[str, str]]]]:
+        file = Source(str(path / name), problems)
+        return file, _csv_rows(file, path / name, required)
+
+    topics, topic_keys = _topics_of(*read("topics.csv", ("key", "category", "name_en")))
+    dimensions = check_dimensions(*read("dimensions.csv", ("key", "name_en")))
+    groups, group_keys = check_groups(
+        *read("groups.csv", ("key", "kind", "dimension", "name_en")),
+        Known(frozenset(d.key for d in dimensions), "see dimensions.csv"),
+    )
+    known_groups = Known(group_keys, "see groups.csv")
+    channels = check_channels(*read("channels.csv", ("group", "name_en")), known_groups)
+    focus = check_focus_areas(*read("focus_areas.csv", ("group", "label", "topic")), known_groups, topic_keys)
     scale = _read_scale(path / "scale.yaml", problems)
     if problems:
         raise CatalogError(problems)
     return Catalog(topics, groups, channels, focus, dimensions, scale)
 
 
+def _topics_of(
+    source: Source, rows: list[tuple[int, dict[str, str]]]
+) -> tuple[list[TopicSpec], frozenset[str]]:
+    topics, keys = check_topics(source, rows)
+    if not topics and not source.problems:
+        source.error(None, None, "no topics defined")
+    return topics, keys
+
+
 def _load_topic_file(path: Path) -> Catalog:
     problems: list[str] = []
     aliases = {"name": "name_en", "description": "description_en"}
-    topics = _read_topics(_Reader(path, problems), aliases)
+    source = Source(str(path), problems, columns={"name_en": "name", "description_en": "description"})
+    topics, keys = _topics_of(source, _csv_rows(source, path, ("key", "category", "name_en"), aliases))
     if problems:
         raise CatalogError(problems)
     base = load_catalog(DEFAULT_CATALOG_DIR)
-    keys = {t.key for t in topics}
     focus = [
         f if f.topic is None or f.topic in keys else FocusSpec(f.group, f.label, None)
         for f in base.focus_areas
     ]
     return Catalog(topics, base.groups, base.channels, focus, base.dimensions, base.scale)
-
-
-def _read_dimensions(reader: _Reader) -> list[DimensionSpec]:
-    result = []
-    for line, row in reader.rows(("key", "name_en")):
-        if reader.key(line, "key", row["key"]) and reader.required(line, "name_en", row["name_en"]):
-            result.append(
-                DimensionSpec(
-                    row["key"],
-                    row["name_en"],
-                    row.get("name_zh", ""),
-                    row.get("question_en", ""),
-                    row.get("question_zh", ""),
-                )
-            )
-    return result
-
-
-def _read_groups(reader: _Reader, dimensions: set[str]) -> list[GroupSpec]:
-    result: list[GroupSpec] = []
-    seen: set[str] = set()
-    for line, row in reader.rows(("key", "kind", "dimension", "name_en")):
-        ok = reader.key(line, "key", row["key"]) and reader.required(line, "name_en", row["name_en"])
-        if row["key"] in seen:
-            reader.error(line, "key", f"group '{row['key']}' defined twice")
-            ok = False
-        if row["kind"] not in GROUP_KINDS:
-            reader.error(line, "kind", f"'{row['kind']}' is not one of internal, external")
-            ok = False
-        if row["dimension"] not in dimensions:
-            reader.error(line, "dimension", f"unknown dimension '{row['dimension']}' (see dimensions.csv)")
-            ok = False
-        weight = row.get("default_weight") or "1"
-        try:
-            default_weight = float(weight)
-            if default_weight < 0:
-                raise ValueError
-        except ValueError:
-            reader.error(line, "default_weight", f"'{weight}' is not a number >= 0")
-            ok = False
-        if ok:
-            seen.add(row["key"])
-            result.append(
-                GroupSpec(
-                    row["key"],
-                    row["kind"],
-                    row["dimension"],
-                    default_weight,
-                    row["name_en"],
-                    row.get("name_zh", ""),
-                )
-            )
-    return result
-
-
-def _read_channels(reader: _Reader, groups: set[str]) -> list[ChannelSpec]:
-    result = []
-    for line, row in reader.rows(("group", "name_en")):
-        if row["group"] not in groups:
-            reader.error(line, "group", f"unknown group '{row['group']}' (see groups.csv)")
-        elif reader.required(line, "name_en", row["name_en"]):
-            result.append(ChannelSpec(row["group"], row["name_en"], row.get("name_zh", "")))
-    return result
-
-
-def _read_focus(reader: _Reader, groups: set[str], topics: set[str]) -> list[FocusSpec]:
-    result = []
-    for line, row in reader.rows(("group", "label", "topic")):
-        if row["group"] not in groups:
-            reader.error(line, "group", f"unknown group '{row['group']}' (see groups.csv)")
-        elif row["topic"] and row["topic"] not in topics:
-            reader.error(
-                line,
-                "topic",
-                f"unknown topic '{row['topic']}'; leave it empty for a focus area outside the topic list",
-            )
-        elif reader.required(line, "label", row["label"]):
-            result.append(FocusSpec(row["group"], row["label"], row["topic"] or None))
-    return result

@@ -12,22 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from survey.assessments import create_assessment, list_assessments, load_index, set_status
 from survey.catalog import Catalog, FocusSpec, load_catalog
-from survey.invitations import hash_token, new_token
-from survey.models import AssessmentStatus, Invitation, Response
-from survey.store import (
-    create_assessment,
-    list_assessments,
-    load_index,
-    record_responses_bulk,
-    set_status,
-)
+from survey.models import AssessmentStatus, Invitation, Response, table_of
+from survey.responses import record_responses_bulk
+from survey.tokens import hash_token, new_token
 
 # The report's 2020 result, used to shape the synthetic data (and checked by the tests).
 REPORT_2020_HIGH = (
@@ -163,7 +159,7 @@ def synthetic_responses(catalog: Catalog, spec: DemoYear) -> tuple[pd.DataFrame,
         p_dont_know = np.array([0.16 if t in remote else 0.03 for t in topics])
         values[rng.random(values.shape) < p_dont_know] = np.nan
         ids = [f"{spec.key}-{group.key}-{i + 1:04d}" for i in range(size)]
-        options = channels[group.key] or [None]
+        options: list[str | None] = [*channels[group.key]] or [None]
         weights = np.linspace(2, 1, len(options))
         picked = rng.choice(len(options), size=size, p=weights / weights.sum())
         offsets = np.sort(rng.uniform(0, 35 * 24 * 3600, size=size))
@@ -207,12 +203,12 @@ def demo_invitations(*, session: Session, spec: DemoYear, responses: pd.DataFram
     )
     issued_at = spec.fieldwork_start - timedelta(days=1)
     topics = sorted(index.topics)
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     response_of: list[int | None] = []  # the response each link brought, in the order of `rows`
     for (group, channel), answers in responses.groupby(["group", "channel"], sort=False):
         rate = float(np.clip(RESPONSE_RATES[group] * rng.uniform(0.85, 1.15), 0.3, 0.8))
         unanswered = int(np.ceil(len(answers) / rate)) - len(answers)
-        base = {
+        base: dict[str, Any] = {
             "assessment_id": aid,
             "group_id": index.groups[group],
             "channel_id": index.channels[(group, channel)],
@@ -225,7 +221,7 @@ def demo_invitations(*, session: Session, spec: DemoYear, responses: pd.DataFram
             rows.append(base | {"language": language, "opened_at": opened, "submitted_at": submitted})
             response_of.append(response_ids[rid])
         for _ in range(unanswered):
-            row = base | {"language": "zh" if rng.random() < 0.6 else "en", "opened_at": None}
+            row: dict[str, Any] = base | {"language": "zh" if rng.random() < 0.6 else "en", "opened_at": None}
             if rng.random() < 0.25:
                 row["opened_at"] = spec.fieldwork_start + timedelta(hours=float(rng.uniform(1, 800)))
                 if rng.random() < 0.3:
@@ -247,7 +243,7 @@ def demo_invitations(*, session: Session, spec: DemoYear, responses: pd.DataFram
         for invitation_id, response_id in zip(ids, response_of, strict=True)
         if response_id is not None
     ]
-    table = Response.__table__
+    table = table_of(Response)
     session.execute(
         update(table)
         .where(table.c.id == bindparam("response"))

@@ -37,7 +37,7 @@ from survey.models import (
     StakeholderGroup,
     Topic,
 )
-from survey.store import ratings_of, stored_aggregates
+from survey.summaries import ratings_of, stored_aggregates
 
 SHOWN = 5  # examples named per finding
 

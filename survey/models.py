@@ -6,17 +6,31 @@ for next year never rewrites last year's results.
 
 Ratings are stored one row per (response, topic, dimension). The summary tables at the end
 (`rating_histogram`, `rating_moment`, `rating_tally`, `group_tally`) hold the sufficient
-statistics the analysis needs; they are maintained by `survey.store` and let an assessment
+statistics the analysis needs; they are maintained by `survey.summaries` and let an assessment
 with a million responses be analysed without reading its ratings.
+
+The tables are SQLAlchemy 2.0 typed mappings (``Mapped[...]``), not SQLModel: SQLModel declares
+a column as its plain value type, so to mypy ``Topic.key == key`` is a ``bool`` and ``.in_()`` does
+not exist, and it refuses ``Mapped[...]`` annotations. The schema is the one migrations 0001 and
+0002 create (times in sqlmodel's ``UTCDateTime``, as there); ``tests/test_migrations.py`` compares them.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Table, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, synonym
+from sqlmodel.sql.sqltypes import UTCDateTime
+
+# Text limits of the catalog columns; the catalog's row models (survey.catalog) check them.
+KEY_LENGTH = 64
+NAME_LENGTH = 200
+QUESTION_LENGTH = 500
+DESCRIPTION_LENGTH = 2000
+COMMENT_LENGTH = 4000
 
 
 def utcnow() -> datetime:
@@ -29,217 +43,243 @@ class AssessmentStatus(StrEnum):
     closed = "closed"
 
 
-class GroupKind(StrEnum):
-    internal = "internal"
-    external = "external"
+class Base(DeclarativeBase):
+    """Times are stored in UTC and read back as aware datetimes; JSON columns hold dicts; floats
+    are the migrations' FLOAT (SQLAlchemy 2.1 would make them DOUBLE)."""
+
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, float: Float()}
 
 
-class Assessment(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=64, unique=True, index=True)
-    year: int = Field(ge=1900, le=2999)
-    name: str = Field(max_length=200)
-    status: str = Field(default=AssessmentStatus.draft.value, max_length=16)  # AssessmentStatus
-    scale_min: int = Field(default=1)
-    scale_max: int = Field(default=5)
+def table_of(model: type[Base]) -> Table:
+    """The table of a model, for Core statements (typed as a Table, which ``__table__`` is not)."""
+    return Base.metadata.tables[model.__tablename__]
+
+
+def _assessment_id(*, primary_key: bool = False) -> Mapped[int]:
+    if primary_key:
+        return mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
+    return mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+
+
+def _cascading(target: str, *, primary_key: bool = False, index: bool = False) -> Mapped[int]:
+    return mapped_column(ForeignKey(target, ondelete="CASCADE"), primary_key=primary_key, index=index)
+
+
+class Assessment(Base):
+    __tablename__ = "assessment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(KEY_LENGTH), unique=True, index=True)
+    year: Mapped[int]
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    status: Mapped[str] = mapped_column(String(16), default=AssessmentStatus.draft.value)  # AssessmentStatus
+    scale_min: Mapped[int] = mapped_column(default=1)
+    scale_max: Mapped[int] = mapped_column(default=5)
     # {"importance": {"en": [...], "zh": [...]}, "business_impact": {...}}
-    scale_labels: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    scale_labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Bumped by changes other than new responses (withdrawals, catalog edits, method changes);
     # together with the response count and highest response id it forms the data version.
-    revision: int = Field(default=0)
-    created_at: datetime = Field(default_factory=utcnow)
+    revision: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Dimension(SQLModel, table=True):
+class Dimension(Base):
     """What a rating measures: `importance`, `business_impact`, later ESRS criteria."""
 
+    __tablename__ = "dimension"
     __table_args__ = (UniqueConstraint("assessment_id", "key"),)
-    id: int | None = Field(default=None, primary_key=True)
-    assessment_id: int = Field(foreign_key="assessment.id", index=True, ondelete="CASCADE")
-    key: str = Field(max_length=64)
-    name_en: str = Field(max_length=200)
-    name_zh: str = Field(default="", max_length=200)
-    question_en: str = Field(default="", max_length=500)
-    question_zh: str = Field(default="", max_length=500)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = _assessment_id()
+    key: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    name_en: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    name_zh: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    question_en: Mapped[str] = mapped_column(String(QUESTION_LENGTH), default="")
+    question_zh: Mapped[str] = mapped_column(String(QUESTION_LENGTH), default="")
 
 
-class Topic(SQLModel, table=True):
+class Topic(Base):
+    __tablename__ = "topic"
     __table_args__ = (UniqueConstraint("assessment_id", "key"),)
-    id: int | None = Field(default=None, primary_key=True)
-    assessment_id: int = Field(foreign_key="assessment.id", index=True, ondelete="CASCADE")
-    key: str = Field(max_length=64)
-    position: int = Field(default=0)
-    category: str = Field(max_length=1)  # E, S or G
-    name_en: str = Field(max_length=200)
-    name_zh: str = Field(default="", max_length=200)
-    description_en: str = Field(default="", max_length=2000)
-    description_zh: str = Field(default="", max_length=2000)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = _assessment_id()
+    key: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    position: Mapped[int] = mapped_column(default=0)
+    category: Mapped[str] = mapped_column(String(1))  # E, S or G
+    name_en: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    name_zh: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    description_en: Mapped[str] = mapped_column(String(DESCRIPTION_LENGTH), default="")
+    description_zh: Mapped[str] = mapped_column(String(DESCRIPTION_LENGTH), default="")
 
 
-class StakeholderGroup(SQLModel, table=True):
+class StakeholderGroup(Base):
     __tablename__ = "stakeholder_group"
     __table_args__ = (UniqueConstraint("assessment_id", "key"),)
-    id: int | None = Field(default=None, primary_key=True)
-    assessment_id: int = Field(foreign_key="assessment.id", index=True, ondelete="CASCADE")
-    key: str = Field(max_length=64)
-    position: int = Field(default=0)
-    kind: str = Field(max_length=16)  # GroupKind
-    dimension_key: str = Field(default="importance", max_length=64)
-    default_weight: float = Field(default=1.0, ge=0)
-    name_en: str = Field(max_length=200)
-    name_zh: str = Field(default="", max_length=200)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = _assessment_id()
+    key: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(16))  # internal or external
+    dimension_key: Mapped[str] = mapped_column(String(KEY_LENGTH), default="importance")
+    dimension: Mapped[str] = synonym("dimension_key")  # as the catalog calls it
+    default_weight: Mapped[float] = mapped_column(default=1.0)
+    name_en: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    name_zh: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
 
 
-class Channel(SQLModel, table=True):
+class Channel(Base):
     """A communication channel through which one group is reached."""
 
+    __tablename__ = "channel"
     __table_args__ = (UniqueConstraint("group_id", "name_en"),)
-    id: int | None = Field(default=None, primary_key=True)
-    assessment_id: int = Field(foreign_key="assessment.id", index=True, ondelete="CASCADE")
-    group_id: int = Field(foreign_key="stakeholder_group.id", index=True, ondelete="CASCADE")
-    position: int = Field(default=0)
-    name_en: str = Field(max_length=200)
-    name_zh: str = Field(default="", max_length=200)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = _assessment_id()
+    group_id: Mapped[int] = _cascading("stakeholder_group.id", index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name_en: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    name_zh: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
 
 
-class FocusArea(SQLModel, table=True):
+class FocusArea(Base):
     """A key area of focus a group declared; `topic_id` is empty when it lies outside the
     topic list (the report's "Product quality")."""
 
     __tablename__ = "focus_area"
-    id: int | None = Field(default=None, primary_key=True)
-    assessment_id: int = Field(foreign_key="assessment.id", index=True, ondelete="CASCADE")
-    group_id: int = Field(foreign_key="stakeholder_group.id", index=True, ondelete="CASCADE")
-    label: str = Field(max_length=200)
-    topic_id: int | None = Field(default=None, foreign_key="topic.id", ondelete="SET NULL")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = _assessment_id()
+    group_id: Mapped[int] = _cascading("stakeholder_group.id", index=True)
+    label: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id", ondelete="SET NULL"))
 
 
-class Invitation(SQLModel, table=True):
+class Invitation(Base):
     """A survey link. Only a hash of its token is stored."""
 
-    id: int | None = Field(default=None, primary_key=True)
-    assessment_id: int = Field(foreign_key="assessment.id", index=True, ondelete="CASCADE")
-    group_id: int = Field(foreign_key="stakeholder_group.id", ondelete="CASCADE")
-    channel_id: int | None = Field(default=None, foreign_key="channel.id", ondelete="SET NULL")
-    language: str = Field(default="en", max_length=8)
-    token_hash: str = Field(max_length=128, unique=True, index=True)
-    is_open: bool = Field(default=False)  # an open (anonymous, multi-use) link
-    created_at: datetime = Field(default_factory=utcnow)
-    opened_at: datetime | None = None
-    draft: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    draft_saved_at: datetime | None = None
-    submitted_at: datetime | None = None
+    __tablename__ = "invitation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = _assessment_id()
+    group_id: Mapped[int] = _cascading("stakeholder_group.id")
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id", ondelete="SET NULL"))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True, index=True)
+    is_open: Mapped[bool] = mapped_column(default=False)  # an open (anonymous, multi-use) link
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opened_at: Mapped[datetime | None]
+    draft: Mapped[dict[str, Any] | None]
+    draft_saved_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
 
 
-class Response(SQLModel, table=True):
+class Response(Base):
+    __tablename__ = "response"
     __table_args__ = (
         UniqueConstraint("assessment_id", "source", "source_response_id"),
         Index("ix_response_pending", "assessment_id", "aggregated"),
     )
-    id: int | None = Field(default=None, primary_key=True)
-    assessment_id: int = Field(foreign_key="assessment.id", index=True, ondelete="CASCADE")
-    group_id: int = Field(foreign_key="stakeholder_group.id", ondelete="CASCADE")
-    channel_id: int | None = Field(default=None, foreign_key="channel.id", ondelete="SET NULL")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = _assessment_id()
+    group_id: Mapped[int] = _cascading("stakeholder_group.id")
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id", ondelete="SET NULL"))
     # A personal link can be submitted once: the unique constraint enforces it.
-    invitation_id: int | None = Field(
-        default=None, foreign_key="invitation.id", unique=True, ondelete="SET NULL"
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation.id", ondelete="SET NULL"), unique=True
     )
-    via_open_link: bool = Field(default=False)
-    source: str = Field(default="web", max_length=64)  # web, import:qualtrics, demo, ...
-    source_response_id: str | None = Field(default=None, max_length=200)
-    language: str | None = Field(default=None, max_length=8)
-    submitted_at: datetime = Field(default_factory=utcnow)
+    via_open_link: Mapped[bool] = mapped_column(default=False)
+    source: Mapped[str] = mapped_column(String(64), default="web")  # web, import:qualtrics, demo, ...
+    source_response_id: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(8))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     # False until the response's ratings are folded into the summary tables.
-    aggregated: bool = Field(default=False)
+    aggregated: Mapped[bool] = mapped_column(default=False)
 
 
-class Rating(SQLModel, table=True):
+class Rating(Base):
     """One answer. `value` is empty for "don't know", which is not a rating."""
 
-    response_id: int = Field(foreign_key="response.id", primary_key=True, ondelete="CASCADE")
-    dimension_id: int = Field(foreign_key="dimension.id", primary_key=True, ondelete="CASCADE")
-    topic_id: int = Field(foreign_key="topic.id", primary_key=True, ondelete="CASCADE")
-    value: int | None = None
+    __tablename__ = "rating"
+    response_id: Mapped[int] = _cascading("response.id", primary_key=True)
+    dimension_id: Mapped[int] = _cascading("dimension.id", primary_key=True)
+    topic_id: Mapped[int] = _cascading("topic.id", primary_key=True)
+    value: Mapped[int | None]
 
 
-class Comment(SQLModel, table=True):
+class Comment(Base):
     """Respondent free text: a comment on a topic, or (no topic) a suggested missing topic.
     Untrusted wherever it is shown or exported."""
 
-    id: int | None = Field(default=None, primary_key=True)
-    response_id: int = Field(foreign_key="response.id", index=True, ondelete="CASCADE")
-    topic_id: int | None = Field(default=None, foreign_key="topic.id", ondelete="CASCADE")
-    text: str = Field(max_length=4000)
+    __tablename__ = "comment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = _cascading("response.id", index=True)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(String(COMMENT_LENGTH))
 
 
-class AppSetting(SQLModel, table=True):
+class AppSetting(Base):
     """A setting the app keeps for itself, e.g. the hash of the generated committee password."""
 
     __tablename__ = "app_setting"
-    key: str = Field(primary_key=True, max_length=64)
-    value: str = Field(max_length=2000)
-    updated_at: datetime = Field(default_factory=utcnow)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(2000))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class MethodRecord(SQLModel, table=True):
+class MethodRecord(Base):
     """The log of analysis methods chosen for an assessment (who, when, what, why)."""
 
     __tablename__ = "method_record"
-    id: int | None = Field(default=None, primary_key=True)
-    assessment_id: int = Field(foreign_key="assessment.id", index=True, ondelete="CASCADE")
-    created_at: datetime = Field(default_factory=utcnow)
-    author: str = Field(max_length=200)
-    reason: str = Field(default="", max_length=2000)
-    config: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = _assessment_id()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    author: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(2000), default="")
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 # --- summary tables (sufficient statistics per group and dimension) -----------------------
 
 
-class RatingHistogram(SQLModel, table=True):
+class RatingHistogram(Base):
     """How many respondents of a group gave `value` to a topic on a dimension."""
 
     __tablename__ = "rating_histogram"
-    assessment_id: int = Field(foreign_key="assessment.id", primary_key=True, ondelete="CASCADE")
-    group_id: int = Field(foreign_key="stakeholder_group.id", primary_key=True, ondelete="CASCADE")
-    dimension_id: int = Field(foreign_key="dimension.id", primary_key=True, ondelete="CASCADE")
-    topic_id: int = Field(foreign_key="topic.id", primary_key=True, ondelete="CASCADE")
-    value: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    n: int = 0
+    assessment_id: Mapped[int] = _assessment_id(primary_key=True)
+    group_id: Mapped[int] = _cascading("stakeholder_group.id", primary_key=True)
+    dimension_id: Mapped[int] = _cascading("dimension.id", primary_key=True)
+    topic_id: Mapped[int] = _cascading("topic.id", primary_key=True)
+    value: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(default=0)
 
 
-class RatingMoment(SQLModel, table=True):
+class RatingMoment(Base):
     """Co-moments of two topics over the respondents of a group who rated both
     (`topic_a <= topic_b`; on the diagonal, `sum_ab` is the sum of squares)."""
 
     __tablename__ = "rating_moment"
-    assessment_id: int = Field(foreign_key="assessment.id", primary_key=True, ondelete="CASCADE")
-    group_id: int = Field(foreign_key="stakeholder_group.id", primary_key=True, ondelete="CASCADE")
-    dimension_id: int = Field(foreign_key="dimension.id", primary_key=True, ondelete="CASCADE")
-    topic_a: int = Field(foreign_key="topic.id", primary_key=True, ondelete="CASCADE")
-    topic_b: int = Field(foreign_key="topic.id", primary_key=True, ondelete="CASCADE")
-    n: int = 0
-    sum_a: float = 0.0
-    sum_b: float = 0.0
-    sum_ab: float = 0.0
+    assessment_id: Mapped[int] = _assessment_id(primary_key=True)
+    group_id: Mapped[int] = _cascading("stakeholder_group.id", primary_key=True)
+    dimension_id: Mapped[int] = _cascading("dimension.id", primary_key=True)
+    topic_a: Mapped[int] = _cascading("topic.id", primary_key=True)
+    topic_b: Mapped[int] = _cascading("topic.id", primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+    sum_a: Mapped[float] = mapped_column(default=0.0)
+    sum_b: Mapped[float] = mapped_column(default=0.0)
+    sum_ab: Mapped[float] = mapped_column(default=0.0)
 
 
-class RatingTally(SQLModel, table=True):
+class RatingTally(Base):
     """Per topic: how many respondents answered "don't know"."""
 
     __tablename__ = "rating_tally"
-    assessment_id: int = Field(foreign_key="assessment.id", primary_key=True, ondelete="CASCADE")
-    group_id: int = Field(foreign_key="stakeholder_group.id", primary_key=True, ondelete="CASCADE")
-    dimension_id: int = Field(foreign_key="dimension.id", primary_key=True, ondelete="CASCADE")
-    topic_id: int = Field(foreign_key="topic.id", primary_key=True, ondelete="CASCADE")
-    n_dont_know: int = 0
+    assessment_id: Mapped[int] = _assessment_id(primary_key=True)
+    group_id: Mapped[int] = _cascading("stakeholder_group.id", primary_key=True)
+    dimension_id: Mapped[int] = _cascading("dimension.id", primary_key=True)
+    topic_id: Mapped[int] = _cascading("topic.id", primary_key=True)
+    n_dont_know: Mapped[int] = mapped_column(default=0)
 
 
-class GroupTally(SQLModel, table=True):
+class GroupTally(Base):
     """How many respondents of a group answered at least one topic on a dimension."""
 
     __tablename__ = "group_tally"
-    assessment_id: int = Field(foreign_key="assessment.id", primary_key=True, ondelete="CASCADE")
-    group_id: int = Field(foreign_key="stakeholder_group.id", primary_key=True, ondelete="CASCADE")
-    dimension_id: int = Field(foreign_key="dimension.id", primary_key=True, ondelete="CASCADE")
-    n_respondents: int = 0
+    assessment_id: Mapped[int] = _assessment_id(primary_key=True)
+    group_id: Mapped[int] = _cascading("stakeholder_group.id", primary_key=True)
+    dimension_id: Mapped[int] = _cascading("dimension.id", primary_key=True)
+    n_respondents: Mapped[int] = mapped_column(default=0)

@@ -6,12 +6,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
 
+from survey.assessments import create_assessment, load_index
 from survey.db import transaction
 from survey.importers import ImportSummary, import_export, read_export
-from survey.models import Dimension, Rating, Response, Topic
-from survey.store import create_assessment, load_index
+from survey.models import Base, Dimension, Rating, Response, Topic
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "imports"
 
@@ -56,7 +55,7 @@ def database_snapshot(engine: Engine) -> dict[str, list[tuple]]:
             table.name: sorted(
                 (tuple(str(v) for v in row) for row in session.execute(select(table)).all()),
             )
-            for table in SQLModel.metadata.sorted_tables
+            for table in Base.metadata.sorted_tables
         }
 
 

@@ -14,7 +14,7 @@ from analysis.pipeline import AnalysisResult, analyse
 from core.aggregates import AssessmentData
 from survey.db import create_db_engine, transaction
 from survey.demo import create_demo
-from survey.store import load_assessment_data
+from survey.reads import load_assessment_data
 
 # Names a user could type into a catalog: markup, script, spreadsheet formulas, CJK.
 HOSTILE_TOPICS = {
@@ -76,7 +76,7 @@ def hostile_result(url: str) -> AnalysisResult:
 def tracked_channel_stats(
     data: AssessmentData, links: dict[tuple[str, str], tuple[int, int]]
 ) -> pd.DataFrame:
-    """Invitation tracking in the layout of `survey.invitations.tracking` for given
+    """Invitation tracking in the layout of `survey.tracking.tracking` for given
     (group, channel) -> (issued, submitted)."""
     rows = [
         {

@@ -19,12 +19,14 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from cli import app
+from survey.assessments import set_status
 from survey.db import create_db_engine, transaction
 from survey.demo import create_demo
-from survey.invitations import hash_token, issue_invitations, issue_open_link
+from survey.issuing import issue_invitations, issue_open_link
 from survey.models import Invitation
+from survey.reads import ratings_frame
 from survey.settings import get_settings
-from survey.store import ratings_frame, set_status
+from survey.tokens import hash_token
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

@@ -15,20 +15,14 @@ from streamlit.testing.v1 import AppTest
 from analysis.pipeline import analyse
 from render.matrix import matrix_chart, matrix_frame
 from services import fieldwork
+from survey.assessments import create_assessment, load_index
 from survey.db import create_db_engine, transaction
 from survey.demo import create_demo
+from survey.methods import method_history
 from survey.models import Response
+from survey.reads import load_assessment_data, topic_comments
+from survey.responses import RatingIn, ResponseIn, record_response
 from survey.settings import get_settings
-from survey.store import (
-    RatingIn,
-    ResponseIn,
-    create_assessment,
-    load_assessment_data,
-    load_index,
-    method_history,
-    record_response,
-    topic_comments,
-)
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PASSWORD = "committee password for the page tests"

@@ -14,11 +14,13 @@ from typer.testing import CliRunner
 
 import survey.backup
 from cli import app
+from survey.assessments import set_status
 from survey.backup import BackupError, export_assessment, read_assessment_file, write_assessment_file
 from survey.db import create_db_engine, transaction
 from survey.demo import create_demo
 from survey.integrity import aggregate_differences, check_database
-from survey.invitations import Answers, find_link, issue_invitations, issue_open_link, save_draft, submit
+from survey.issuing import issue_invitations, issue_open_link
+from survey.methods import save_method
 from survey.models import (
     Assessment,
     Channel,
@@ -32,7 +34,8 @@ from survey.models import (
     StakeholderGroup,
     Topic,
 )
-from survey.store import load_assessment_data, save_method, set_status
+from survey.reads import load_assessment_data
+from survey.responding import Answers, find_link, save_draft, submit
 
 runner = CliRunner()
 UNTRUSTED = '=HYPERLINK("http://evil","x") <script>alert(1)</script> 供应链 "quoted"\n line two'

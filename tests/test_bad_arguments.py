@@ -8,10 +8,12 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from cli import app
+from survey.assessments import create_assessment, set_status
 from survey.db import create_db_engine, transaction
-from survey.invitations import Answers, issue_invitations, submit
+from survey.errors import StoreError
+from survey.issuing import issue_invitations
 from survey.models import Invitation, Response
-from survey.store import StoreError, create_assessment, set_status
+from survey.responding import Answers, submit
 
 runner = CliRunner()
 

@@ -14,10 +14,10 @@ from browser import settle as settle_run
 from playwright.sync_api import Page, expect, sync_playwright
 
 from survey import i18n
+from survey.assessments import create_assessment, set_status
 from survey.db import create_db_engine, transaction
 from survey.demo import create_demo
-from survey.invitations import issue_invitations
-from survey.store import create_assessment, set_status
+from survey.issuing import issue_invitations
 
 pytestmark = pytest.mark.browser
 

@@ -11,10 +11,10 @@ from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 
 from survey import i18n
+from survey.assessments import create_assessment, set_status
 from survey.db import create_db_engine, transaction
-from survey.invitations import issue_invitations
+from survey.issuing import issue_invitations
 from survey.models import Invitation, Rating, Response, Topic
-from survey.store import create_assessment, set_status
 
 pytestmark = pytest.mark.browser
 

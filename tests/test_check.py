@@ -9,11 +9,12 @@ from sqlalchemy import func, select, text, update
 from typer.testing import CliRunner
 
 from cli import app
+from survey.assessments import create_assessment, load_index
 from survey.db import transaction
 from survey.demo import create_demo
 from survey.integrity import check_database
 from survey.models import GroupTally, Invitation, RatingHistogram, RatingMoment, Response, StakeholderGroup
-from survey.store import RatingIn, ResponseIn, create_assessment, load_index, record_response
+from survey.responses import RatingIn, ResponseIn, record_response
 
 runner = CliRunner()
 

@@ -7,8 +7,8 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from cli import app
+from survey.assessments import catalog_of, list_assessments
 from survey.db import create_db_engine, transaction
-from survey.store import catalog_of, list_assessments
 
 runner = CliRunner()
 

@@ -9,10 +9,13 @@ from collections import Counter
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from survey.assessments import create_assessment, load_index, set_status
 from survey.db import transaction
-from survey.invitations import AlreadySubmitted, Answers, issue_invitations, submit
+from survey.errors import AlreadySubmitted
+from survey.issuing import issue_invitations
 from survey.models import Invitation, Rating, Response
-from survey.store import RatingIn, ResponseIn, create_assessment, load_index, record_response, set_status
+from survey.responding import Answers, submit
+from survey.responses import RatingIn, ResponseIn, record_response
 
 DISTINCT_LINKS = 40
 SAME_LINK_TABS = 8

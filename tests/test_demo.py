@@ -4,7 +4,7 @@ import pandas as pd
 
 from survey.db import transaction
 from survey.demo import REPORT_2020_HIGH, create_demo
-from survey.store import load_assessment_data, ratings_frame
+from survey.reads import load_assessment_data, ratings_frame
 
 
 def demo_ratings(engine, key="2020") -> pd.DataFrame:

@@ -19,12 +19,13 @@ import pytest
 from alembic import command
 from sqlalchemy import func, inspect, select
 
+from survey.assessments import create_assessment, set_status
 from survey.db import _alembic_config, create_db_engine, head_revision, schema_revision, transaction
 from survey.demo import create_demo
 from survey.integrity import check_database
-from survey.invitations import Answers, issue_invitations
+from survey.issuing import issue_invitations
 from survey.models import Comment, Invitation, Rating, Response
-from survey.store import create_assessment, set_status
+from survey.responding import Answers
 
 ROOT = Path(__file__).resolve().parent.parent
 IMPORTED_RESPONSES = 2000
@@ -35,7 +36,7 @@ from pathlib import Path
 import survey.importers.importing as importing
 from survey.db import create_db_engine, transaction
 from survey.importers import import_export, read_export
-from survey.store import load_index
+from survey.assessments import load_index
 
 url, path, marker = sys.argv[1:4]
 importing.WRITE_CHUNK = 200  # many writes, so the kill lands between two of them
@@ -56,7 +57,7 @@ SUBMIT_CHILD = """
 import json, sys, time
 from pathlib import Path
 from survey.db import create_db_engine, transaction
-from survey.invitations import Answers, submit
+from survey.responding import Answers, submit
 
 url, token, answers, marker = sys.argv[1:5]
 engine = create_db_engine(url)
@@ -195,7 +196,7 @@ def test_kill_during_a_submission_leaves_the_link_unused(db_url, catalog, tmp_pa
         assert invitation.submitted_at is None
     assert_sound(engine)
 
-    from survey.invitations import submit
+    from survey.responding import submit
 
     with transaction(engine) as session:
         submit(session=session, token=link.token, answers=answers)

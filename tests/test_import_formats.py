@@ -22,7 +22,7 @@ from import_helpers import (
 )
 
 from survey.db import transaction
-from survey.store import load_assessment_data
+from survey.reads import load_assessment_data
 
 IMPORTANCE = "importance"
 
@@ -301,8 +301,8 @@ def test_dry_run_writes_nothing(assessment):
 def test_progress_is_reported(assessment):
     engine = assessment
     seen = []
+    from survey.assessments import load_index
     from survey.importers import import_export, read_export
-    from survey.store import load_index
 
     parsed = read_export(FIXTURES / "wide.csv", progress=lambda *event: seen.append(event))
     with transaction(engine) as session:

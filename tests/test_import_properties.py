@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from import_helpers import database_snapshot, new_assessment, stored_ratings
 
+from survey.assessments import load_index
 from survey.db import transaction
 from survey.importers import ImportFailed, import_export, parse_mapping, read_export
-from survey.store import load_index
 
 TOPICS = ["privacy_data_security", "climate_change", "emissions", "recruitment"]
 GROUPS = ["clients", "employees", "investors", "community"]

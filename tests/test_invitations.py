@@ -15,32 +15,16 @@ from typer.testing import CliRunner
 
 from cli import app
 from survey import i18n
+from survey.assessments import create_assessment, set_status
 from survey.db import create_db_engine, transaction
 from survey.demo import RESPONSE_RATES, create_demo
-from survey.invitations import (
-    AlreadySubmitted,
-    Answers,
-    IncompleteAnswers,
-    StoreError,
-    SurveyClosed,
-    UnknownLink,
-    find_link,
-    hash_token,
-    issue_invitations,
-    issue_open_link,
-    mark_opened,
-    reissue_unused,
-    save_draft,
-    submit,
-    survey_form,
-    survey_link,
-    token_from_link,
-    tracking,
-    unused_invitations,
-    withdraw,
-)
+from survey.errors import AlreadySubmitted, IncompleteAnswers, NotFound, StoreError, SurveyClosed, UnknownLink
+from survey.issuing import issue_invitations, issue_open_link, reissue_unused
 from survey.models import Comment, Invitation, Rating, Response
-from survey.store import NotFound, create_assessment, load_assessment_data, set_status
+from survey.reads import load_assessment_data
+from survey.responding import Answers, find_link, mark_opened, save_draft, submit, survey_form, withdraw
+from survey.tokens import hash_token, survey_link, token_from_link
+from survey.tracking import tracking, unused_invitations
 
 runner = CliRunner()
 

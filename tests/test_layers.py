@@ -24,6 +24,7 @@ PROJECT = {
 }
 ALLOWED = {
     "core": {"core"},
+    "survey": {"survey", "core"},
     "analysis": {"analysis", "core"},
     "render": {"render", "analysis", "core"},
     "services": {"services", "survey", "render", "analysis", "core"},

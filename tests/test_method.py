@@ -7,8 +7,10 @@ import json
 import pytest
 
 from analysis.method import MethodConfig, MethodError, load_method_file, method_from_dict
+from survey.assessments import create_assessment, get_assessment
 from survey.db import transaction
-from survey.store import NotFound, StoreError, create_assessment, current_method, get_assessment, save_method
+from survey.errors import NotFound, StoreError
+from survey.methods import current_method, save_method
 
 
 def write(tmp_path, text: str):

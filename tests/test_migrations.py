@@ -1,10 +1,13 @@
 """Opening an older database upgrades its schema and keeps its data."""
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from survey.db import MIGRATIONS_DIR, _alembic_config, create_db_engine, head_revision, schema_revision
+from survey.models import Base
 
 
 def test_fresh_database_gets_the_whole_schema(engine):
@@ -46,3 +49,10 @@ def test_older_database_is_upgraded_on_open(db_url):
             connection.execute(text("SELECT name FROM assessment WHERE key = '2018'")).scalar_one() == "Old"
         )
     upgraded.dispose()
+
+
+def test_the_tables_are_the_ones_the_migrations_create(engine):
+    """`survey.models` declares the schema the migrations build, on both backends."""
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []

@@ -27,9 +27,12 @@ from cli.results import write_report_pack
 from render.disclosure import disclosure_markdown, disclosure_sections
 from render.pack import PACK_FILES
 from render.vega import script_json
+from survey.assessments import set_status
 from survey.db import create_db_engine, transaction
-from survey.invitations import Answers, issue_invitations, submit, tracking
-from survey.store import load_assessment_data, set_status
+from survey.issuing import issue_invitations
+from survey.reads import load_assessment_data
+from survey.responding import Answers, submit
+from survey.tracking import tracking
 
 SVG = "{http://www.w3.org/2000/svg}"
 EXTERNAL = re.compile(

@@ -14,16 +14,13 @@ from analysis.changes import CHANGE_COLUMNS
 from analysis.method import MethodConfig
 from analysis.pipeline import GROUP_COLUMNS, RUN_FILES, TOPIC_COLUMNS, AnalysisResult, analyse
 from cli import app
+from survey.assessments import create_assessment, load_index
 from survey.catalog import Catalog, TopicSpec
 from survey.db import transaction
 from survey.demo import REPORT_2020_HIGH, create_demo
-from survey.store import (
-    create_assessment,
-    load_assessment_data,
-    load_index,
-    record_responses_bulk,
-    save_method,
-)
+from survey.methods import save_method
+from survey.reads import load_assessment_data
+from survey.responses import record_responses_bulk
 
 runner = CliRunner()
 

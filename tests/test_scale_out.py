@@ -15,10 +15,10 @@ from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import func, select
 
 from survey import i18n
+from survey.assessments import create_assessment, set_status
 from survey.db import create_db_engine, transaction
-from survey.invitations import issue_invitations
+from survey.issuing import issue_invitations
 from survey.models import Invitation, Rating, Response
-from survey.store import create_assessment, set_status
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 

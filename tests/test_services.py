@@ -13,9 +13,9 @@ from sqlalchemy.engine import Engine
 
 from analysis.method import MethodConfig, MethodError
 from services import assessments, fieldwork, methods, responding, results
-from survey.invitations import Answers
-from survey.store import StoreError
-from survey.store import save_method as store_save_method
+from survey.errors import StoreError
+from survey.methods import save_method as store_save_method
+from survey.responding import Answers
 
 
 @contextmanager

@@ -8,27 +8,20 @@ import pytest
 from sqlalchemy import func, select
 
 from core.aggregates import summarise_ratings
-from survey.catalog import Catalog, TopicSpec
-from survey.db import transaction
-from survey.models import Comment, Rating, Response, Topic
-from survey.store import (
-    NotFound,
-    RatingIn,
-    ResponseIn,
-    StoreError,
-    ValidationProblem,
+from survey.assessments import (
     catalog_of,
     create_assessment,
     data_version,
     get_assessment,
-    load_assessment_data,
     load_index,
-    ratings_frame,
-    record_response,
-    record_responses_bulk,
     set_status,
-    withdraw_response,
 )
+from survey.catalog import Catalog, TopicSpec
+from survey.db import transaction
+from survey.errors import NotFound, StoreError, ValidationProblem
+from survey.models import Comment, Rating, Response, Topic
+from survey.reads import load_assessment_data, ratings_frame
+from survey.responses import RatingIn, ResponseIn, record_response, record_responses_bulk, withdraw_response
 
 
 def make_assessment(engine, catalog, key="2020", year=2020):

@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from survey import i18n
+from survey.assessments import create_assessment, set_status
 from survey.auth import ADMIN_PASSWORD_SETTING
 from survey.db import create_db_engine, transaction
-from survey.invitations import issue_invitations, issue_open_link
+from survey.issuing import issue_invitations, issue_open_link
 from survey.models import AppSetting, Comment, Invitation, Rating, Response
 from survey.settings import get_settings
-from survey.store import create_assessment, set_status
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 SURVEY = "app_pages/survey.py"

@@ -19,12 +19,14 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from cli import app
+from survey.assessments import create_assessment, set_status
 from survey.catalog import Catalog
 from survey.db import create_db_engine, transaction
-from survey.invitations import Answers, issue_invitations, submit
+from survey.issuing import issue_invitations
 from survey.models import Comment
+from survey.reads import topic_comments
+from survey.responding import Answers, submit
 from survey.settings import get_settings
-from survey.store import create_assessment, set_status, topic_comments
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 SCRIPT = "<script>alert(1)</script>"

@@ -9,10 +9,11 @@ import pandas as pd
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from survey.assessments import AssessmentIndex
 from survey.importers.export import ParsedExport, Role
 from survey.importers.problems import ImportFailed, Problem
 from survey.importers.validate import ImportPlan, Progress, plan_import
-from survey.store import AssessmentIndex, record_responses_bulk
+from survey.responses import record_responses_bulk
 
 WRITE_CHUNK = 50_000  # responses per write, so progress can be shown
 

@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from survey.assessments import AssessmentIndex
 from survey.importers.export import ParsedExport, Role, SourceColumn
 from survey.importers.problems import ImportFailed, Problems, shown
-from survey.store import AssessmentIndex, existing_source_ids
+from survey.responses import existing_source_ids
 
 Progress = Callable[[str, int, int], None]
 
@@ -536,11 +537,6 @@ class _Checker:
         ):
             self.problems.add(f"response {shown(rid)} rates topic {shown(key)} twice", row=int(row))
         return ratings
-
-
-def _codes_of(values: np.ndarray) -> tuple[np.ndarray, pd.Index]:
-    codes, uniques = pd.factorize(values)
-    return codes, pd.Index(uniques)
 
 
 def _to_datetime(text: pd.Series, timezone: str | None = None) -> pd.Series:

@@ -1,12 +1,11 @@
 """Alembic environment: migrations run on the engine handed over by `survey.db`."""
 
 from alembic import context
-from sqlmodel import SQLModel
 
-import survey.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from survey.db import create_db_engine
+from survey.models import Base
 
-target_metadata = SQLModel.metadata
+target_metadata = Base.metadata
 
 
 def run_migrations() -> None:
