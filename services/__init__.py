@@ -8,7 +8,9 @@ those versions; the command line calls them directly. No face opens a transactio
 the store itself, so every rule enforced here (or below) holds for both faces.
 
 Services never import Streamlit or Typer. Services that change data take keyword-only
-arguments.
+arguments. What touches no database a face takes from where it lives: the error types
+(:mod:`survey.errors`), the readers of catalog and export files, the survey's wording
+(:mod:`survey.i18n`), the charts and the report pack (:mod:`render`).
 
 - :mod:`services.results`: everything to analyse an assessment, and the cache versions.
 - :mod:`services.assessments`: listing and creating assessments, the demo.
