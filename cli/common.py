@@ -33,6 +33,17 @@ BaseUrlOption = Annotated[
 ]
 
 P = ParamSpec("P")
+
+
+def link_address(base_url: str | None) -> str:
+    """The address links carry, and where it comes from."""
+    if base_url:
+        return f"{base_url} (--base-url)"
+    from survey.settings import get_settings
+
+    return f"{get_settings().base_url} (MATERIALITY_BASE_URL, or its default)"
+
+
 R = TypeVar("R")
 
 

@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import AssessmentOption, BaseUrlOption, DbOption, fail, open_engine, reports_errors
+from cli.common import (
+    AssessmentOption,
+    BaseUrlOption,
+    DbOption,
+    fail,
+    link_address,
+    open_engine,
+    reports_errors,
+)
+from cli.mailing import DeadlineOption, PreviewOption, send_invitations
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,17 +39,29 @@ def open_command(assessment: AssessmentOption, db: DbOption = None) -> None:
 def close_command(assessment: AssessmentOption, db: DbOption = None) -> None:
     """End the fieldwork: the assessment's survey links no longer accept answers."""
     from services.fieldwork import close_survey
+    from services.mailing import contact_counts
 
-    close_survey(engine=open_engine(db), assessment_key=assessment)
+    engine = open_engine(db)
+    close_survey(engine=engine, assessment_key=assessment)
     typer.echo(f"Assessment '{assessment}' is closed: its survey links no longer accept answers.")
+    listed = contact_counts(engine=engine, assessment_key=assessment).total
+    if listed:
+        typer.echo(
+            f"Its contact list still holds {listed} addresses: delete them with "
+            f"`materiality contacts purge --assessment {assessment}`."
+        )
 
 
 @commands.command()
 @reports_errors
 def invite(
     assessment: AssessmentOption,
-    group: Annotated[str, typer.Option(help="Stakeholder group key, e.g. clients or management.")],
-    out: Annotated[str, typer.Option("--out", "-o", help="New CSV file for the links (one row per link).")],
+    group: Annotated[
+        str | None, typer.Option(help="Stakeholder group key, e.g. clients or management.")
+    ] = None,
+    out: Annotated[
+        str | None, typer.Option("--out", "-o", help="New CSV file for the links (one row per link).")
+    ] = None,
     count: Annotated[int, typer.Option(help="How many personal links.")] = 1,
     channel: Annotated[
         str | None, typer.Option(help="Channel of the group the links go out through.")
@@ -49,13 +70,31 @@ def invite(
     open_link: Annotated[
         bool, typer.Option("--open-link", help="One open link for anonymous answers (replaces an older one).")
     ] = False,
+    send: Annotated[
+        bool,
+        typer.Option("--send", help="Mail each contact not yet invited its personal link (see `contacts`)."),
+    ] = False,
+    deadline: DeadlineOption = None,
+    preview: PreviewOption = False,
     base_url: BaseUrlOption = None,
     db: DbOption = None,
 ) -> None:
-    """Issue survey links for a group (and channel) and write them to a CSV for a mail merge."""
+    """Issue survey links for a group (and channel) and write them to a CSV for a mail merge; or,
+    with --send, mail the contacts of the assessment their links."""
     from core.files import new_csv_file
     from services.fieldwork import LINK_COLUMNS, issue_links, issue_open_link
 
+    if send:
+        if group or out or open_link or channel or count != 1:
+            raise fail(
+                "--send mails the contact list: leave out --group, --out, --count, --channel, --open-link"
+            )
+        send_invitations(open_engine(db), assessment, base_url, deadline, preview)
+        return
+    if preview or deadline:
+        raise fail("--preview and --deadline go with --send")
+    if not group or not out:
+        raise fail("give --group and --out (links to a CSV file), or --send (mail the contact list)")
     with new_csv_file(Path(out), LINK_COLUMNS) as write:
         if open_link and count != 1:
             raise fail("count: an open link is a single link; leave out --count")
@@ -83,6 +122,7 @@ def invite(
             )
     kind = "open link" if open_link else f"personal link{'s' if len(links) != 1 else ''}"
     typer.echo(f"Wrote {len(links)} {kind} for '{group}'{f' / {channel}' if channel else ''} to {out}.")
+    typer.echo(f"The links point to {link_address(base_url)}.")
     if links.replaced:
         typer.echo("The group's previous open link for this channel no longer works.")
 
@@ -143,6 +183,7 @@ def links(
             count = len(pending)
     if reissue:
         typer.echo(f"Wrote {count} new links to {out}; the old links of these invitations no longer work.")
+        typer.echo(f"The links point to {link_address(base_url)}.")
     else:
         typer.echo(
             f"Wrote {count} unused invitations to {out} (by invitation_id: links are kept only as hashes; "

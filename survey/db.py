@@ -19,7 +19,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
@@ -142,3 +142,49 @@ def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
             yield session
     finally:
         _write_transaction.reset(token)
+
+
+POSTGRES_ERASE_ADVICE = (
+    "PostgreSQL keeps deleted rows in the table's files until they are rewritten: run "
+    "`VACUUM FULL {table};` (or `pg_repack --table {table}`) as the database owner. The write-ahead "
+    "log, its archives, replicas and backups still hold the old pages until they are recycled or "
+    "expire."
+)
+
+
+def erase_free_pages(engine: Engine, *, table: str) -> str:
+    """After rows of `table` were deleted (with ``PRAGMA secure_delete`` on, see
+    :func:`secure_delete`), leave nothing of them in the database file; returns what was done.
+
+    SQLite: ``VACUUM`` rebuilds the file without free pages, then a ``TRUNCATE`` checkpoint moves
+    the write-ahead log into the file and empties it. A reader in another process can keep the
+    checkpoint from finishing; that is reported. PostgreSQL cannot be scrubbed from here: the
+    returned text says what the administrator should run.
+    """
+    if engine.dialect.name != "sqlite":
+        return POSTGRES_ERASE_ADVICE.format(table=table)
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        raw.execute("VACUUM")
+        busy, _, _ = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone() or (0, 0, 0)
+    if busy:
+        return (
+            "SQLite: the file was rebuilt (VACUUM), but another process was reading it, so the "
+            "write-ahead log (the -wal file) may still hold old pages: run the purge again once "
+            "the app is stopped"
+        )
+    return "SQLite: the file was rebuilt without free pages (VACUUM) and its write-ahead log emptied"
+
+
+@contextmanager
+def secure_delete(session: Session) -> Iterator[None]:
+    """SQLite overwrites deleted content with zeros while the block runs (a no-op elsewhere)."""
+    sqlite_session = session.get_bind().dialect.name == "sqlite"
+    if sqlite_session:
+        session.execute(text("PRAGMA secure_delete = ON"))
+    try:
+        yield
+    finally:
+        if sqlite_session:
+            session.execute(text("PRAGMA secure_delete = OFF"))

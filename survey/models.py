@@ -11,8 +11,9 @@ with a million responses be analysed without reading its ratings.
 
 The tables are SQLAlchemy 2.0 typed mappings (``Mapped[...]``), not SQLModel: SQLModel declares
 a column as its plain value type, so to mypy ``Topic.key == key`` is a ``bool`` and ``.in_()`` does
-not exist, and it refuses ``Mapped[...]`` annotations. The schema is the one migrations 0001 and
-0002 create (times in sqlmodel's ``UTCDateTime``, as there); ``tests/test_migrations.py`` compares them.
+not exist, and it refuses ``Mapped[...]`` annotations. The schema is the one the
+migrations create (times in sqlmodel's ``UTCDateTime``, as there); ``tests/test_migrations.py``
+compares them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Table, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, LargeBinary, String, Table, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, synonym
 from sqlmodel.sql.sqltypes import UTCDateTime
 
@@ -31,6 +32,8 @@ NAME_LENGTH = 200
 QUESTION_LENGTH = 500
 DESCRIPTION_LENGTH = 2000
 COMMENT_LENGTH = 4000
+EMAIL_LENGTH = 320  # RFC 5321: 64 for the local part, @, 255 for the domain
+LANGUAGE_LENGTH = 35  # a BCP 47 tag such as nl-informal or zh-Hans-HK (RFC 5646 section 4.4.1)
 
 
 def utcnow() -> datetime:
@@ -168,6 +171,43 @@ class Invitation(Base):
     submitted_at: Mapped[datetime | None]
 
 
+class Contact(Base):
+    """A person the survey link of an assessment is mailed to.
+
+    Kept apart from the answers: no response refers to a contact. The contact row holds the id of
+    the invitation mailed to it (so a link is issued once and reminders reach only those who have
+    not submitted); the response holds the same invitation id. While the contact list exists,
+    someone who can read the database can therefore follow contact -> invitation -> response;
+    `materiality contacts purge` deletes the rows (and the file's free pages on SQLite), and from
+    then on nothing leads from a response to a person. `name` is used only in the salutation.
+
+    `sealed_token` is the link's token encrypted with ``MATERIALITY_MAIL_KEY`` (the database alone
+    cannot open it): it lets a failed message be sent again, and a reminder carry the same link,
+    without issuing a second link. It is dropped once the invitation is submitted.
+    """
+
+    __tablename__ = "contact"
+    __table_args__ = (UniqueConstraint("assessment_id", "email"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = _assessment_id()
+    email: Mapped[str] = mapped_column(String(EMAIL_LENGTH))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    group_id: Mapped[int] = _cascading("stakeholder_group.id")
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id", ondelete="SET NULL"))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation.id", ondelete="SET NULL"), unique=True
+    )
+    sealed_token: Mapped[bytes | None] = mapped_column(LargeBinary)
+    claimed_at: Mapped[datetime | None]  # a sender is mailing this contact now (see survey.mailing)
+    invited_at: Mapped[datetime | None]  # the invitation was accepted by the mail server
+    reminders: Mapped[int] = mapped_column(default=0)
+    reminded_at: Mapped[datetime | None]
+    failures: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Response(Base):
     __tablename__ = "response"
     __table_args__ = (
@@ -185,7 +225,7 @@ class Response(Base):
     via_open_link: Mapped[bool] = mapped_column(default=False)
     source: Mapped[str] = mapped_column(String(64), default="web")  # web, import:qualtrics, demo, ...
     source_response_id: Mapped[str | None] = mapped_column(String(200))
-    language: Mapped[str | None] = mapped_column(String(8))
+    language: Mapped[str | None] = mapped_column(String(LANGUAGE_LENGTH))
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     # False until the response's ratings are folded into the summary tables.
     aggregated: Mapped[bool] = mapped_column(default=False)

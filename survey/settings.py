@@ -29,6 +29,38 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(
         default=10, ge=1, le=1000, description="PostgreSQL connections kept per app or CLI process."
     )
+    smtp_url: str | None = Field(
+        default=None,
+        description="Mail server for invitations: smtp://user:password@host:587 (STARTTLS) or "
+        "smtps://user:password@host:465 (TLS from the start).",
+    )
+    smtp_timeout: float = Field(
+        default=30.0, gt=0, le=600, description="Seconds to wait for the mail server."
+    )
+    smtp_ca_file: str | None = Field(
+        default=None, description="CA certificates (PEM) to verify the mail server with, e.g. a company CA."
+    )
+    mail_from: str | None = Field(
+        default=None, description="Sender of invitations, e.g. 'ESG Committee <esg@example.com>'."
+    )
+    mail_per_minute: float = Field(
+        default=60.0,
+        gt=0,
+        le=100_000,
+        description="At most this many messages a minute (the server's limit).",
+    )
+    mail_key: str | None = Field(
+        default=None,
+        description="Key that keeps unsent and unanswered links encrypted until they are mailed "
+        "(`materiality contacts new-key` makes one).",
+    )
+    company_name: str = Field(default="", max_length=200, description="Company named in invitations.")
+    survey_contact: str = Field(
+        default="", max_length=200, description="Whom invitees may ask about the survey (in invitations)."
+    )
+    survey_deadline: str = Field(
+        default="", max_length=100, description="Answer by this date (in invitations), e.g. 2021-06-30."
+    )
     test_postgres_url: str | None = Field(
         default=None, description="PostgreSQL URL the test suite also runs the store tests on."
     )
