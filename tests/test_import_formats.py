@@ -49,7 +49,6 @@ LIMESURVEY = {
     ("2", "supplier_management", IMPORTANCE): 5,
     ("2", "labor_standards", IMPORTANCE): 4,
     ("2", "use_of_resources", IMPORTANCE): 2,
-    ("3", "privacy_data_security", IMPORTANCE): 3,
     ("4", "privacy_data_security", IMPORTANCE): 2,
     ("4", "supplier_management", IMPORTANCE): 3,  # labor standards N/A: not shown
     ("4", "use_of_resources", IMPORTANCE): 5,
@@ -135,7 +134,8 @@ def test_limesurvey_heading_styles(assessment, name, mapping):
     engine = assessment
     summary = run_import(engine, FIXTURES / name, mapping=FIXTURES / mapping)
     assert summary.format == "limesurvey" and summary.source == "import:limesurvey:482761"
-    assert summary.added == 4
+    assert (summary.added, summary.unfinished) == (3, 1)  # response 3 has no "Date submitted"
+    assert any(line.startswith("left out 1 unfinished responses") for line in summary.lines())
     assert stored_ratings(engine) == LIMESURVEY
     responses = stored_responses(engine)
     assert responses["2"].language == "zh-hans"
@@ -149,8 +149,20 @@ def test_limesurvey_styles_are_the_same_responses(assessment):
     engine = assessment
     run_import(engine, FIXTURES / "limesurvey_code.csv", mapping=FIXTURES / "limesurvey.yaml")
     again = run_import(engine, FIXTURES / "limesurvey_code_text.csv", mapping=FIXTURES / "limesurvey.yaml")
-    assert (again.added, again.duplicates) == (0, 4)
+    assert (again.added, again.duplicates) == (0, 3)
     assert stored_ratings(engine) == LIMESURVEY
+
+
+def test_limesurvey_unfinished_responses_can_be_included(assessment, tmp_path):
+    """With 'unfinished: include' the unfinished response is timed by its last action, not the
+    time of the import."""
+    engine = assessment
+    mapping = tmp_path / "include.yaml"
+    mapping.write_text((FIXTURES / "limesurvey.yaml").read_text() + "unfinished: include\n", encoding="utf-8")
+    summary = run_import(engine, FIXTURES / "limesurvey_code.csv", mapping=mapping)
+    assert (summary.added, summary.unfinished, summary.unfinished_kept) == (4, 0, 1)
+    assert stored_ratings(engine)[("3", "privacy_data_security", IMPORTANCE)] == 3
+    assert stored_responses(engine)["3"].submitted_at == datetime(2020, 5, 12, 14, 1, tzinfo=UTC)
 
 
 def test_google_forms_grid(assessment):

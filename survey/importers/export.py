@@ -16,7 +16,7 @@ from enum import StrEnum
 import pandas as pd
 
 from survey.importers.mapping import ImportMapping
-from survey.importers.problems import Problems, column_letter, shown
+from survey.importers.problems import Problems, column_letter, shown, shown_name
 from survey.importers.reading import Grid
 
 
@@ -25,6 +25,7 @@ class Role(StrEnum):
     group = "group"
     channel = "channel"
     submitted_at = "submitted_at"
+    last_action = "last_action"  # when an unfinished response was last saved (LimeSurvey)
     language = "language"
     topic = "topic"  # a rating column (wide) or the topic key column (long)
     dimension = "dimension"  # long format: the dimension column
@@ -60,7 +61,8 @@ class SourceColumn:
 
     @property
     def shown(self) -> str:
-        return f"{shown(self.id)} ({self.letter})"
+        name = shown_name(self.id) if self.id else "(no header)"
+        return f"{name} ({self.letter})"
 
 
 @dataclass
@@ -75,6 +77,7 @@ class Layout:
     excluded_reason: str = ""
     not_answered: frozenset[str] = frozenset()  # answers meaning "not asked / not answered"
     headers_are_topics: bool = False  # wide: every other column must be a topic key
+    unfinished_without_submit_time: bool = False  # an empty submission time marks an unfinished response
 
 
 @dataclass
@@ -92,6 +95,7 @@ class ParsedExport:
     format: str
     format_detected: bool
     encoding: str | None
+    encoding_note: str  # the encoding and why it was used, as said to the user
     mapping: ImportMapping
     mapping_name: str | None
     layout: Layout
@@ -100,6 +104,10 @@ class ParsedExport:
     cells: pd.DataFrame
     problems: Problems
     n_excluded: int = 0
+    n_unfinished: int = 0  # unfinished responses left out (mapping 'unfinished: skip')
+    n_unfinished_kept: int = 0  # unfinished responses kept, timed by their last action
+    n_without_group: int = 0  # rows with an empty group answer left out ('skip_empty_group')
+    n_default_group: int = 0  # rows with an empty group answer given the 'default_group'
     constants: dict[str, str] = field(default_factory=dict)  # group/channel given by the mapping
 
     @property
@@ -187,8 +195,36 @@ _PERSONAL = {
     "ip地址",
     "位置",
     "地址",
+    # the parts of an address, as contact-information questions name their fields
+    "street",
+    "streetaddress",
+    "address1",
+    "address2",
+    "addressline1",
+    "addressline2",
+    "city",
+    "town",
+    "citytown",
+    "stateprovince",
+    "zip",
+    "zipcode",
+    "postalcode",
+    "postcode",
+    "zippostalcode",
+    "邮编",
+    "邮政编码",
+    "街道",
+    "城市",
+    "详细地址",
 }
 _CUSTOM_DATA = re.compile(r"^customdata\d*$")
+# a question that asks for a person's own details, e.g. "Please enter your address [Street]"
+_ASKS_FOR_DETAILS = re.compile(
+    r"\b(?:your|ihre?|votre|vos|su|tu)\s+(?:(?:full|home|postal|mailing|e-?mail|street)\s+)?"
+    r"(?:e-?mail|address|adresse|dirección|name|nom|phone|telephone|mobile|postal code|zip code)\b"
+    r"|\b(?:postal|zip|post)\s*code\b|\bstreet address\b",
+    re.IGNORECASE,
+)
 
 
 def _normalised(name: str) -> str:
@@ -196,10 +232,15 @@ def _normalised(name: str) -> str:
 
 
 def looks_personal(column: SourceColumn) -> bool:
-    """A column whose whole name says it holds names, e-mails, IP addresses or locations."""
+    """A column whose name, or the row label of its grid question, says it holds names, e-mail
+    or postal addresses, phone numbers, IP addresses or locations; or a question asking for the
+    respondent's own address, name, e-mail or phone."""
     for name in (column.id, column.label, *column.names):
-        key = _normalised(name)
-        if key in _PERSONAL or _CUSTOM_DATA.match(key):
+        for part in (name, sub_label(name) or ""):
+            key = _normalised(part)
+            if key and (key in _PERSONAL or _CUSTOM_DATA.match(key)):
+                return True
+        if _ASKS_FOR_DETAILS.search(name):
             return True
     return False
 
@@ -340,6 +381,13 @@ def build_export(
         if n_excluded:
             body = body[keep]
             responses = responses[keep].reset_index(drop=True)
+    counts = {}
+    body, responses, counts["unfinished"], counts["unfinished_kept"] = _unfinished(
+        body, responses, columns, layout, mapping, problems
+    )
+    body, responses, counts["without_group"], counts["default_group"] = _empty_groups(
+        body, responses, mapping
+    )
 
     if layout.shape == "wide":
         if id_column is not None:
@@ -363,6 +411,7 @@ def build_export(
         format=format,
         format_detected=format_detected,
         encoding=grid.encoding,
+        encoding_note=grid.encoding_note,
         mapping=mapping,
         mapping_name=mapping_name,
         layout=layout,
@@ -371,8 +420,63 @@ def build_export(
         cells=cells,
         problems=problems,
         n_excluded=n_excluded,
+        n_unfinished=counts["unfinished"],
+        n_unfinished_kept=counts["unfinished_kept"],
+        n_without_group=counts["without_group"],
+        n_default_group=counts["default_group"],
         constants=constants,
     )
+
+
+def _unfinished(
+    body: pd.DataFrame,
+    responses: pd.DataFrame,
+    columns: list[SourceColumn],
+    layout: Layout,
+    mapping: ImportMapping,
+    problems: Problems,
+) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+    """Responses the tool marks as unfinished (no submission time): left out, or with
+    ``unfinished: include`` kept with the time of their last action as their submission time."""
+    if not layout.unfinished_without_submit_time or "submitted_at" not in responses:
+        return body, responses, 0, 0
+    unfinished = (responses["submitted_at"] == "").to_numpy()
+    if not unfinished.any():
+        return body, responses, 0, 0
+    if mapping.unfinished == "skip":
+        return body[~unfinished], responses[~unfinished].reset_index(drop=True), int(unfinished.sum()), 0
+    last_action = _single(columns, Role.last_action)
+    if last_action is None:
+        problems.add(
+            "'unfinished: include' needs the time of the last action (LimeSurvey's 'Date last action', "
+            "exported when the survey is date-stamped)"
+        )
+        return body, responses, 0, 0
+    times = body[last_action.position].str.strip().to_numpy()
+    responses = responses.copy()
+    responses.loc[unfinished, "submitted_at"] = times[unfinished]
+    for row in responses.loc[unfinished & (times == ""), "row"].head(20):
+        problems.add(
+            "an unfinished response without a time of its last action", row=int(row), column=last_action.shown
+        )
+    return body, responses, 0, int(unfinished.sum())
+
+
+def _empty_groups(
+    body: pd.DataFrame, responses: pd.DataFrame, mapping: ImportMapping
+) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+    """Rows whose group answer is empty: given ``default_group``, or left out with
+    ``skip_empty_group``; otherwise they stay and are reported as errors."""
+    if "group" not in responses or not (mapping.default_group or mapping.skip_empty_group):
+        return body, responses, 0, 0
+    empty = (responses["group"] == "").to_numpy()
+    if not empty.any():
+        return body, responses, 0, 0
+    if mapping.skip_empty_group:
+        return body[~empty], responses[~empty].reset_index(drop=True), int(empty.sum()), 0
+    responses = responses.copy()
+    responses.loc[empty, "group"] = mapping.default_group
+    return body, responses, 0, int(empty.sum())
 
 
 def columns_with(columns: list[SourceColumn], *roles: Role) -> list[SourceColumn]:

@@ -16,6 +16,27 @@ from survey.importers.validate import ImportPlan, Progress, plan_import
 from survey.responses import record_responses_bulk
 
 WRITE_CHUNK = 50_000  # responses per write, so progress can be shown
+IGNORED_LISTED = 12  # ignored columns named in the summary; the rest are counted
+
+
+def _column_list(names: list[str]) -> str:
+    """Up to :data:`IGNORED_LISTED` column names, short, then how many more and how many blank."""
+    named = [n for n in names if n.strip()]
+    parts = [_short(n) for n in named[:IGNORED_LISTED]]
+    if len(named) > IGNORED_LISTED:
+        parts.append(f"{len(named) - IGNORED_LISTED} more")
+    if len(names) > len(named):
+        parts.append(f"{len(names) - len(named)} without a header")
+    return ", ".join(parts)
+
+
+def _short(name: str, limit: int = 40) -> str:
+    """A column name for a one-line list: one line, its middle cut when long (the end tells
+    matrix rows apart)."""
+    text = " ".join(name.split())
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit // 2 - 1].rstrip()}…{text[-(limit // 2) :].lstrip()}"
 
 
 @dataclass(frozen=True)
@@ -27,6 +48,7 @@ class ImportSummary:
     format: str
     format_detected: bool
     encoding: str | None
+    encoding_note: str
     source: str
     dry_run: bool
     responses_in_file: int
@@ -35,6 +57,10 @@ class ImportSummary:
     without_rating: int  # rows with no rating at all: skipped
     excluded: int  # rows the tool marks as previews, tests or spam: skipped
     excluded_reason: str
+    unfinished: int  # unfinished responses left out
+    unfinished_kept: int  # unfinished responses imported with the time of their last action
+    without_group: int  # rows with an empty group answer left out
+    default_group: tuple[str, int] | None  # (group, rows given it for an empty group answer)
     ratings: int
     dont_know: int
     topic_columns: list[tuple[str, str, str | None]]  # (column, topic, dimension or None)
@@ -43,7 +69,7 @@ class ImportSummary:
 
     def lines(self) -> list[str]:
         how = "detected" if self.format_detected else "given"
-        encoding = f", encoding {self.encoding}" if self.encoding else ""
+        encoding = f", {self.encoding_note}"
         verb = "would add" if self.dry_run else "added"
         lines = [
             f"{self.filename}: format {self.format} ({how}){encoding}; source '{self.source}'",
@@ -54,6 +80,18 @@ class ImportSummary:
         ]
         if self.excluded:
             lines.append(f"left out {self.excluded} rows marked as {self.excluded_reason}")
+        if self.unfinished:
+            lines.append(
+                f"left out {self.unfinished} unfinished responses (no submission time; "
+                "'unfinished: include' in the mapping imports them)"
+            )
+        if self.unfinished_kept:
+            lines.append(f"imported {self.unfinished_kept} unfinished responses, timed by their last action")
+        if self.without_group:
+            lines.append(f"left out {self.without_group} rows with an empty group answer (skip_empty_group)")
+        if self.default_group:
+            group, n = self.default_group
+            lines.append(f"{n} rows with an empty group answer counted as group '{group}' (default_group)")
         if self.topic_columns and self.format != "long":
             shown = ", ".join(f"{c} -> {t}" + (f" ({d})" if d else "") for c, t, d in self.topic_columns[:20])
             more = f", ... ({len(self.topic_columns)} in all)" if len(self.topic_columns) > 20 else ""
@@ -61,7 +99,9 @@ class ImportSummary:
         if self.personal_columns:
             lines.append(f"dropped as personal data (not stored): {', '.join(self.personal_columns)}")
         if self.ignored_columns:
-            lines.append(f"ignored columns: {', '.join(self.ignored_columns[:30])}")
+            lines.append(
+                f"ignored columns ({len(self.ignored_columns)}): {_column_list(self.ignored_columns)}"
+            )
         if self.dry_run:
             lines.append("dry run: nothing was written")
         return lines
@@ -138,6 +178,7 @@ def _summary(plan: ImportPlan, index: AssessmentIndex, dry_run: bool) -> ImportS
         format=parsed.format,
         format_detected=parsed.format_detected,
         encoding=parsed.encoding,
+        encoding_note=parsed.encoding_note,
         source=plan.source,
         dry_run=dry_run,
         responses_in_file=plan.n_responses_in_file,
@@ -146,6 +187,12 @@ def _summary(plan: ImportPlan, index: AssessmentIndex, dry_run: bool) -> ImportS
         without_rating=plan.n_without_rating,
         excluded=parsed.n_excluded,
         excluded_reason=parsed.layout.excluded_reason,
+        unfinished=parsed.n_unfinished,
+        unfinished_kept=parsed.n_unfinished_kept,
+        without_group=parsed.n_without_group,
+        default_group=(parsed.mapping.default_group, parsed.n_default_group)
+        if parsed.mapping.default_group and parsed.n_default_group
+        else None,
         ratings=len(values),
         dont_know=int(np.isnan(values).sum()),
         topic_columns=[(t.column.id, t.topic, t.dimension) for t in plan.topic_columns],

@@ -10,6 +10,11 @@ separates fields with ``,`` or ``;``. Headings come in three styles:
 
 Answers come as codes (``A4`` or ``4``), as labels, or as labels with the code in brackets
 (``Agree (4)``). ``N/A`` marks a question that was not shown.
+
+A response whose "Date submitted" (``submitdate``) is empty was never finished: it is left out
+and counted in the summary, as the toolkit's own survey keeps unfinished answers only as drafts.
+With ``unfinished: include`` in the mapping it is imported, timed by its "Date last action"
+(``datestamp``). A survey without date stamps writes 1980-01-01 for every finished response.
 """
 
 from __future__ import annotations
@@ -35,8 +40,8 @@ ROLES = {
     "seed": Role.meta,
     "startdate": Role.meta,
     "date started": Role.meta,
-    "datestamp": Role.meta,
-    "date last action": Role.meta,
+    "datestamp": Role.last_action,
+    "date last action": Role.last_action,
     "ipaddr": Role.personal,
     "ip address": Role.personal,
     "refurl": Role.personal,
@@ -92,4 +97,6 @@ def layout(grid: Grid) -> Layout:
             names = (*_spellings(heading), sub_label(heading) or "")
             role = ROLES.get(heading.casefold(), Role.question if heading else Role.ignored)
             columns.append(SourceColumn(position, heading, heading, names=names, role=role))
-    return Layout(header_rows=1, columns=columns, not_answered=frozenset({"N/A"}))
+    return Layout(
+        header_rows=1, columns=columns, not_answered=frozenset({"N/A"}), unfinished_without_submit_time=True
+    )

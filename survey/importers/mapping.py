@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -44,6 +44,9 @@ class ImportMapping(BaseModel):
     group: str | None = Field(default=None, min_length=1, max_length=64)
     group_column: str | None = Field(default=None, min_length=1)
     group_values: dict[str, str] = Field(default_factory=dict)
+    default_group: str | None = Field(default=None, min_length=1, max_length=64)
+    skip_empty_group: bool = False
+    unfinished: Literal["skip", "include"] = "skip"
     channel: str | None = Field(default=None, min_length=1, max_length=200)
     channel_column: str | None = Field(default=None, min_length=1)
     channel_values: dict[str, str] = Field(default_factory=dict)
@@ -60,6 +63,12 @@ class ImportMapping(BaseModel):
     @classmethod
     def _topic_shorthand(cls, value: Any) -> Any:
         if isinstance(value, dict):
+            blank = [str(column) for column, target in value.items() if target is None or target == ""]
+            if blank:
+                raise ValueError(
+                    f"no topic key given for {', '.join(repr(c) for c in blank[:5])}: write the topic key "
+                    "after the colon, or delete the line"
+                )
             return {
                 str(column): {"topic": target} if isinstance(target, str) else target
                 for column, target in value.items()
@@ -70,6 +79,12 @@ class ImportMapping(BaseModel):
     @classmethod
     def _text_keys(cls, value: Any) -> Any:
         if isinstance(value, dict):
+            blank = [str(k) for k, v in value.items() if v is None or v == ""]
+            if blank:
+                raise ValueError(
+                    f"nothing given for {', '.join(repr(k) for k in blank[:5])}: fill it in after the colon, "
+                    "or delete the line"
+                )
             return {_text(k): v for k, v in value.items()}
         return value
 
@@ -93,6 +108,10 @@ class ImportMapping(BaseModel):
             raise ValueError("give either 'group' or 'group_column', not both")
         if self.channel and self.channel_column:
             raise ValueError("give either 'channel' or 'channel_column', not both")
+        if self.default_group and self.skip_empty_group:
+            raise ValueError("give either 'default_group' or 'skip_empty_group', not both")
+        if (self.default_group or self.skip_empty_group) and not self.group_column:
+            raise ValueError("'default_group' and 'skip_empty_group' go with 'group_column'")
         return self
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # How many problems an error message lists; the total is always given.
@@ -24,6 +25,18 @@ def shown(value: object, limit: int = 60) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return repr(text)
+
+
+def shown_name(name: str, limit: int = 90) -> str:
+    """A column name quoted for a message. A long one loses its middle, not its end: the end is
+    what tells matrix rows apart (``Question [Row]``, ``Question-Row``, ``Q1[SQ001]. Question``)."""
+    text = " ".join(str(name).split())
+    if len(text) <= limit:
+        return repr(text)
+    bracket = re.search(r"(\s*\[[^\[\]]*\])$", text)
+    tail = bracket.group(1) if bracket and len(bracket.group(1)) <= limit - 20 else text[-(limit // 2) :]
+    head = text[: limit - len(tail) - 1].rstrip()
+    return repr(f"{head}…{tail}")
 
 
 @dataclass(frozen=True)

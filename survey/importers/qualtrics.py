@@ -3,8 +3,15 @@
 The current export has three header rows: column ids (``Q1_1``), the question text in the
 account's language, and an ImportId in JSON (``{"ImportId":"QID1_1"}``, sometimes with more
 keys such as ``timeZone`` or ``choiceId``). Columns are matched by ImportId or column id, never
-by the question text, which changes with the language. The legacy export has two header rows:
-``V1 ... V10`` over ``ResponseID, ResponseSet, Name, ...`` followed by the question ids.
+by the question text, which changes with the language.
+
+Two older layouts are read too. The 2016-2019 export ("Legacy Exporter", API v3) has three header
+rows as well: ``ResponseID, ResponseSet, IPAddress, StartDate, EndDate, RecipientLastName, ...``,
+the question text (a matrix row as ``Question-Row``), and the ImportId as a Python literal with
+single quotes and a hyphen, ``{'ImportId': 'QID2-1'}``; ``QID2-1`` and ``QID2_1`` name the same
+column. The oldest has two header rows: ``V1 ... V10`` over ``ResponseID, ResponseSet, Name,
+ExternalDataReference, EmailAddress, IPAddress, Status, StartDate, EndDate, Finished``,
+followed by the question ids.
 
 Responses recorded as survey previews, tests or spam are left out. In numeric exports ``-99``
 marks a question seen but not answered.
@@ -12,7 +19,9 @@ marks a question seen but not answered.
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 
 from survey.importers.export import Layout, Role, SourceColumn
 from survey.importers.reading import Grid
@@ -51,13 +60,24 @@ EXCLUDED = frozenset({"Survey Preview", "Survey Test", "Spam", "1", "2", "8"})
 
 
 def _import_data(cell: str) -> dict:
+    """The ImportId cell: JSON in the current export, a Python dict literal in the 2016 one."""
     if not cell.startswith("{"):
         return {}
     try:
         data = json.loads(cell)
     except ValueError:
-        return {}
+        try:
+            data = ast.literal_eval(cell)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return {}
     return data if isinstance(data, dict) else {}
+
+
+def _spellings(import_id: str) -> tuple[str, ...]:
+    """``QID2-1`` (2016 export) and ``QID2_1`` (current) name the same column."""
+    if re.fullmatch(r"QID\d+(?:[-_][A-Za-z0-9]+)+", import_id):
+        return (import_id, import_id.replace("-", "_"), import_id.replace("_", "-"))
+    return (import_id,)
 
 
 def _import_id(cell: str) -> str | None:
@@ -100,7 +120,7 @@ def layout(grid: Grid) -> Layout:
                     position,
                     column_id,
                     label,
-                    names=(import_id or "",),
+                    names=_spellings(import_id or ""),
                     role=role,
                     timezone=str(zone) if zone else None,
                 )

@@ -1,8 +1,11 @@
 """From bytes to a grid of text cells: encodings, CSV dialects and Excel workbooks.
 
 Text encodings: a byte-order mark decides (UTF-8, UTF-16); otherwise UTF-8 if the bytes are
-valid UTF-8, then GB18030 when the text reads as Chinese, then Windows-1252 and finally
-Latin-1 (which accepts any bytes). A given `encoding` overrides the guess.
+valid UTF-8, then GB18030 when the text reads as Chinese, else Windows-1252, where the five
+bytes it leaves undefined stand for the control characters of the same number (as browsers read
+it) so that one stray byte does not turn every dash and curly quote of the file into a control
+character. A given `encoding` overrides the guess. Which encoding was used, and why, is kept
+with the grid and said to the user.
 Rows are numbered as a spreadsheet shows them: a quoted field with line breaks is one row.
 """
 
@@ -35,6 +38,14 @@ class Grid:
     cells: pd.DataFrame
     encoding: str | None  # None for a workbook
     delimiter: str | None  # None for a workbook
+    encoding_reason: str = ""  # why this encoding: "given", "byte-order mark", ...
+
+    @property
+    def encoding_note(self) -> str:
+        """The encoding used and why, as it is said to the user."""
+        if self.encoding is None:
+            return "an Excel workbook (no text encoding)"
+        return f"text encoding {self.encoding} ({self.encoding_reason})"
 
     @property
     def n_columns(self) -> int:
@@ -58,13 +69,27 @@ def read_grid(data: bytes, *, filename: str, encoding: str | None, problems: Pro
         problems.add("this is an old Excel .xls workbook: save it as .xlsx or CSV first")
         return None
     text, used = decode(data, encoding=encoding, problems=problems)
-    if text is None:
+    if text is None or used is None:
         return None
     delimiter = sniff_delimiter(text)
     cells = _parse_csv(text, delimiter, problems)
     if cells is None:
         return None
-    return Grid(filename=filename, cells=cells, encoding=used, delimiter=delimiter)
+    return Grid(filename, cells, used, delimiter, _reason(data, used, given=encoding is not None))
+
+
+def _reason(data: bytes, used: str, *, given: bool) -> str:
+    if given:
+        return "given"
+    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "byte-order mark"
+    if used.startswith("utf-16"):
+        return "guessed: every other byte is zero"
+    if used == "utf-8":
+        return "guessed: the file is valid UTF-8"
+    if used == "gb18030":
+        return "guessed: not UTF-8, reads as Chinese; give --encoding if the text looks wrong"
+    return "guessed: not UTF-8 nor Chinese; give --encoding if the text looks wrong"
 
 
 # --- encodings ---------------------------------------------------------------------------------
@@ -105,10 +130,17 @@ def decode(data: bytes, *, encoding: str | None, problems: Problems) -> tuple[st
             return text, "gb18030"
     except UnicodeDecodeError:
         pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
+    return data.decode("cp1252", errors=_C1_FOR_UNDEFINED), "cp1252"
+
+
+def _undefined_as_control(error: UnicodeError) -> tuple[str, int]:
+    """Windows-1252 leaves 0x81, 0x8D, 0x8F, 0x90 and 0x9D undefined: read them as U+0081 ... ."""
+    assert isinstance(error, UnicodeDecodeError)
+    return error.object[error.start : error.end].decode("latin-1"), error.end
+
+
+_C1_FOR_UNDEFINED = "materiality-cp1252-undefined"
+codecs.register_error(_C1_FOR_UNDEFINED, _undefined_as_control)
 
 
 def _strict(data: bytes, codec: str, problems: Problems) -> tuple[str | None, str | None]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from survey.assessments import AssessmentIndex
 from survey.importers.export import ParsedExport, Role, SourceColumn
 from survey.importers.problems import ImportFailed, Problems, shown
+from survey.models import LANGUAGE_LENGTH
 from survey.responses import existing_source_ids
 
 Progress = Callable[[str, int, int], None]
@@ -283,7 +284,15 @@ class _Checker:
         out["channel"] = self._channels(raw, out)
         out["submitted_at"] = self._timestamps(raw, out["row"])
         if "language" in raw:
-            language = raw["language"].str.casefold().str.slice(0, 8)
+            language = raw["language"].str.strip().str.casefold()
+            too_long = (language.str.len() > LANGUAGE_LENGTH).to_numpy() & rated
+            column = self._column(Role.language)
+            for row, value in zip(out["row"][too_long][:20], language[too_long][:20], strict=False):
+                self.problems.add(
+                    f"language {shown(value)} is longer than {LANGUAGE_LENGTH} characters",
+                    row=int(row),
+                    column=column.shown if column else None,
+                )
             out["language"] = language.where(language != "", None)
         return out
 
