@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -37,19 +38,29 @@ def import_command(
         str | None, typer.Option(help="Text encoding, e.g. gb18030 (default: detected).")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and summarise; write nothing.")] = False,
+    suggest_mapping: Annotated[
+        bool,
+        typer.Option(
+            "--suggest-mapping",
+            help="Write FILE's stem + .mapping.yaml: the group question and rating columns to start from.",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Import responses from a survey tool's export: all of the file or nothing, nothing twice."""
     from services.data import import_responses
     from survey.importers import read_export
 
+    if suggest_mapping:
+        write_suggestion(file, assessment, format, encoding, db)
+        return
     large = os.path.exists(file) and os.path.getsize(file) > 2_000_000
     bars = ProgressBars(enabled=large)
     summary: ImportSummary
     try:
         parsed = read_export(file, format=format, mapping=mapping, encoding=encoding, progress=bars)
         how = "detected from its header" if parsed.format_detected else "as given"
-        typer.echo(f"Reading {parsed.filename} as {parsed.format} ({how}).", err=True)
+        typer.echo(f"Reading {parsed.filename} as {parsed.format} ({how}), {parsed.encoding_note}.", err=True)
         summary = import_responses(
             engine=open_engine(db), assessment_key=assessment, parsed=parsed, dry_run=dry_run, progress=bars
         )
@@ -58,6 +69,22 @@ def import_command(
     sys.stdout.flush()
     for line in summary.lines()[1:]:
         typer.echo(line)
+
+
+def write_suggestion(
+    file: str, assessment: str, format: str | None, encoding: str | None, db: str | None
+) -> None:
+    """`import --suggest-mapping`: a mapping to start from, next to the export; never overwrites."""
+    from services.data import suggest_mapping
+    from survey.importers import read_export
+
+    parsed = read_export(file, format=format, encoding=encoding)
+    text = suggest_mapping(engine=open_engine(db), assessment_key=assessment, parsed=parsed)
+    target = Path(file).with_name(Path(file).stem + ".mapping.yaml")
+    with target.open("x", encoding="utf-8") as out:
+        out.write(text)
+    typer.echo(f"Read {parsed.filename} as {parsed.format}, {parsed.encoding_note}.")
+    typer.echo(f"Wrote {target}: fill in the blanks, then import with --mapping {target}.")
 
 
 class ProgressBars:

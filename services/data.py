@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from survey import backup, integrity
 from survey.assessments import load_index
 from survey.db import transaction
-from survey.importers import ImportSummary, ParsedExport, Progress, import_export
+from survey.importers import ImportSummary, ParsedExport, Progress, import_export, suggest
 
 
 def import_responses(
@@ -28,6 +28,14 @@ def import_responses(
     with transaction(engine, write=not dry_run) as session:
         index = load_index(session=session, assessment_key=assessment_key)
         return import_export(session=session, index=index, parsed=parsed, dry_run=dry_run, progress=progress)
+
+
+def suggest_mapping(*, engine: Engine, assessment_key: str, parsed: ParsedExport) -> str:
+    """A mapping file (YAML text) to start from for an export read without one: the group
+    question, the columns that look like ratings with the topics their names give, the labels."""
+    with transaction(engine, write=False) as session:
+        index = load_index(session=session, assessment_key=assessment_key)
+        return suggest.suggest_mapping(parsed, index, suggest.catalog_names(session, index))
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,7 @@ def plan_import(
     """
     problems = Problems(parsed.filename)
     problems.extend(parsed.problems)
-    checker = _Checker(parsed, index, problems)
+    checker = _Checker(session, parsed, index, problems)
     topic_columns = checker.topic_columns()
     if parsed.shape == "wide":
         values, answered = checker.wide_answers(topic_columns, progress)
@@ -182,7 +182,8 @@ def plan_import(
 
 
 class _Checker:
-    def __init__(self, parsed: ParsedExport, index: AssessmentIndex, problems: Problems):
+    def __init__(self, session: Session, parsed: ParsedExport, index: AssessmentIndex, problems: Problems):
+        self.session = session
         self.parsed = parsed
         self.index = index
         self.problems = problems
@@ -240,10 +241,16 @@ class _Checker:
                         row=1,
                         column=column.shown,
                     )
-        if not found and not problems:
+        if not found and not (problems and parsed.layout.headers_are_topics):
+            from survey.importers.suggest import candidates_note, catalog_names  # it reads this module
+
+            no_group = "group" not in parsed.constants and "group" not in parsed.responses
+            note = candidates_note(
+                parsed, index, catalog_names(self.session, index), ratings=True, group=no_group
+            )
             problems.add(
                 f"no column matches a topic of assessment '{index.assessment.key}': name the rating "
-                f"columns in a mapping's 'topics' (column: topic key)"
+                f"columns in a mapping's 'topics' (column: topic key){note}"
             )
         seen: dict[tuple[str, str | None], TopicColumn] = {}
         for target in found:
