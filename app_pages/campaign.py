@@ -1,8 +1,9 @@
-"""The campaign: open and close the assessment, issue survey links and download them, track
-responses, export unused links for reminders, withdraw a response."""
+"""The campaign: open and close the assessment, issue survey links and download them or mail
+them to a contact list, track responses, reminders, withdraw a response."""
 
 import streamlit as st
 
+from app_pages import mailing
 from app_pages.common import get_engine, load_data, pick_assessment
 from core.formats import spreadsheet_csv
 from core.textsafety import markdown_literal
@@ -34,6 +35,7 @@ if chosen:
         st.rerun()
 
     st.subheader("Issue survey links")
+    base_url = mailing.link_address()
     groups = dict(zip(data.groups["group"], data.groups["name"], strict=True))
     group = st.selectbox("Group", list(groups), format_func=lambda g: groups[g], key="links_group")
     with st.form("issue_links"):
@@ -56,6 +58,7 @@ if chosen:
                         group=group,
                         channel=channel or None,
                         language=language,
+                        base_url=base_url,
                     )
                 else:
                     links = fieldwork.issue_links(
@@ -65,6 +68,7 @@ if chosen:
                         count=int(count),
                         channel=channel or None,
                         language=language,
+                        base_url=base_url,
                     )
             except StoreError as error:
                 st.error(str(error))
@@ -76,6 +80,8 @@ if chosen:
         st.download_button(
             "Download the links (CSV)", content, file_name=name, mime="text/csv", key="links_download"
         )
+
+    mailing.email_section(engine, key, chosen.status, base_url)
 
     st.subheader("Responses")
     campaign = fieldwork.campaign(engine=engine, assessment_key=key)
@@ -101,9 +107,11 @@ if chosen:
         key="unused_download",
     )
     if reissue.button("New links for the unused invitations", disabled=not unused, key="unused_reissue"):
-        fresh = fieldwork.reissue_unused(engine=engine, assessment_key=key)
+        fresh = fieldwork.reissue_unused(engine=engine, assessment_key=key, base_url=base_url)
         offer_links(fresh, f"reminders-{key}.csv", f"{len(fresh)} new link(s); the old ones no longer work")
         st.rerun()
+
+    mailing.purge_section(engine, key)
 
     st.subheader("Withdraw a response")
     latest = campaign.latest_responses

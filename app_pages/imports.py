@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import get_engine, pick_assessment
-from services.data import import_responses
+from services.data import import_responses, suggest_mapping
 from survey.importers import FORMATS, ImportFailed, ParsedExport, parse_mapping, read_export
 
 ENCODINGS = ["(detect)", "utf-8", "gb18030", "utf-16", "big5", "cp1252", "latin-1"]
@@ -72,9 +72,15 @@ if chosen:
             list_problems(error)
         if parsed is not None:
             how = "detected from its header" if parsed.format_detected else "as chosen"
-            st.write(
-                f"Read **{parsed.filename}** as {parsed.format} ({how}), encoding {parsed.encoding or '-'}."
-            )
+            st.write(f"Read **{parsed.filename}** as {parsed.format} ({how}), {parsed.encoding_note}.")
+            if summary is None and not mapping_text.strip():
+                st.download_button(
+                    "A mapping to start from (YAML): the group question and the rating columns",
+                    suggest_mapping(engine=engine, assessment_key=key, parsed=parsed),
+                    file_name=f"{parsed.filename.rsplit('.', 1)[0]}.mapping.yaml",
+                    mime="application/x-yaml",
+                    key="import_suggestion",
+                )
             st.subheader("Columns")
             st.dataframe(column_table(parsed), hide_index=True, key="import_columns")
             st.subheader("Preview (personal data left out)")

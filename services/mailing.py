@@ -205,6 +205,15 @@ def _message(
     return address(letter, sender=server.sender, recipient=recipient.email)
 
 
+def setup_problem() -> str | None:
+    """What keeps mail from being sent with the current settings (None when nothing does)."""
+    try:
+        _setup(None)
+    except StoreError as error:
+        return str(error)
+    return None
+
+
 def _setup(server: MailServer | None) -> tuple[MailServer, str | None]:
     settings = get_settings()
     server = server or MailServer.from_settings(settings)

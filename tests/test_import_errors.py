@@ -229,7 +229,10 @@ def test_import_command(tmp_path, catalog):
     ]
     dry = runner.invoke(app, [*args, "--dry-run", "--db", db])
     assert dry.exit_code == 0, dry.output
-    assert "Reading qualtrics.csv as qualtrics (detected from its header), text encoding utf-8-sig (byte-order mark)." in dry.stderr
+    assert (
+        "Reading qualtrics.csv as qualtrics (detected from its header), "
+        "text encoding utf-8-sig (byte-order mark)." in dry.stderr
+    )
     assert "would add 4 to assessment '2020'" in dry.stdout and "dry run: nothing was written" in dry.stdout
     done = runner.invoke(app, [*args, "--db", db])
     assert done.exit_code == 0, done.output
