@@ -6,7 +6,8 @@ Checks, each reported with what it found:
 - SQLite's own ``PRAGMA integrity_check`` and ``foreign_key_check`` (on a SQLite file);
 - rows that point nowhere or into another assessment: ratings and comments without their
   response, invitations marked submitted without a response, responses whose group, channel or
-  invitation belongs to another assessment, ratings whose topic or dimension does;
+  invitation belongs to another assessment, ratings whose topic or dimension does, contacts whose
+  group or invitation does;
 - per assessment, the summary tables against a recount from the raw ratings of the responses
   already folded in (:func:`aggregate_differences`).
 
@@ -30,6 +31,7 @@ from survey.models import (
     Assessment,
     Channel,
     Comment,
+    Contact,
     Dimension,
     Invitation,
     Rating,
@@ -178,6 +180,16 @@ def _check_references(session: Session, report: IntegrityReport) -> None:
                 | dimension.id.is_(None)
                 | (topic.assessment_id != Response.assessment_id)
                 | (dimension.assessment_id != Response.assessment_id)
+            ),
+        ),
+        (
+            "contacts whose group or invitation belongs to another assessment",
+            select(Contact.id)
+            .join(group, group.id == Contact.group_id)
+            .outerjoin(invitation, invitation.id == Contact.invitation_id)
+            .where(
+                (group.assessment_id != Contact.assessment_id)
+                | (invitation.id.is_not(None) & (invitation.assessment_id != Contact.assessment_id))
             ),
         ),
         (
