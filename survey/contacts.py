@@ -395,6 +395,7 @@ def issue_links(*, session: Session, assessment_key: str, key: str | None) -> in
         .outerjoin(Channel, Channel.id == Contact.channel_id)
         .where(Contact.assessment_id == aid, Contact.invitation_id.is_(None), Contact.invited_at.is_(None))
         .order_by(Contact.id)
+        .with_for_update(of=Contact)  # two senders at once: the second waits, then finds the links issued
     ).all()
     batches: dict[tuple[str, str | None, str], list[Contact]] = {}
     channel: str | None

@@ -128,3 +128,19 @@ def smtp_server_with_tls(folder: Path, *, user: str, password: str) -> Iterator[
         yield Server(f"smtp://{user}:{password}@127.0.0.1:{port}", mailbox, str(cert_file))
     finally:
         controller.stop()
+
+
+@contextmanager
+def smtps_server(folder: Path) -> Iterator[Server]:
+    """TLS from the first byte (smtps://), without sign-in."""
+    cert_file, key_file = self_signed_certificate(folder)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, ssl_context=context)
+    controller.start()
+    try:
+        yield Server(f"smtps://127.0.0.1:{port}", mailbox, str(cert_file))
+    finally:
+        controller.stop()

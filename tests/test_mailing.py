@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from smtp_server import smtp_server, smtp_server_with_tls
+from smtp_server import smtp_server, smtp_server_with_tls, smtps_server
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -276,6 +276,22 @@ def test_starttls_and_sign_in(campaign, mail_settings, tmp_path):
         assert untrusted.sent == 0 and "TLS with 127.0.0.1" in untrusted.failed[0][1]
 
 
+def test_tls_from_the_start(campaign, mail_settings, tmp_path):
+    with smtps_server(tmp_path) as server:
+        use_server(mail_settings, server.url, server.ca_file)
+        report = mailing.send_invitations(engine=campaign, assessment_key="2021")
+        assert (report.sent, len(server.mailbox.messages)) == (3, 3)
+        assert report.server.startswith("smtps://127.0.0.1:")
+
+
+def test_a_password_is_never_sent_without_tls(campaign, mail_settings):
+    with smtp_server() as server:  # offers no STARTTLS
+        use_server(mail_settings, server.url.replace("smtp://", "smtp://esg:secret@"))
+        report = mailing.send_invitations(engine=campaign, assessment_key="2021")
+        assert report.sent == 0 and server.mailbox.messages == []
+    assert "does not offer STARTTLS: the password would go unencrypted" in report.failed[0][1]
+
+
 def test_hostile_names_are_escaped_and_cannot_add_headers(campaign, mail_settings, tmp_path):
     engine = campaign
     add_contacts(
@@ -448,6 +464,12 @@ def test_the_commands(campaign, mail_settings, db_url, tmp_path):
         assert reminded.exit_code == 0 and "3 reminders sent, 0 failed." in reminded.output
     purge = runner.invoke(app, ["contacts", "purge", "--assessment", "2021", "--yes", "--db", db_url])
     assert purge.exit_code == 0 and "Deleted 4 contacts" in purge.output
+    out = tmp_path / "links.csv"
+    csv_links = runner.invoke(
+        app, ["invite", "--assessment", "2021", "--group", "clients", "--out", str(out), "--db", db_url]
+    )
+    assert csv_links.exit_code == 0, csv_links.output
+    assert f"The links point to {BASE_URL} (MATERIALITY_BASE_URL, or its default)." in csv_links.output
     key = runner.invoke(app, ["contacts", "new-key"])
     assert key.exit_code == 0 and len(key.output.strip()) == 44
     both = runner.invoke(
