@@ -18,14 +18,11 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sqlalchemy import create_engine, text
 
-from load_driver import run_load, verify  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-
-from survey.db import normalise_url  # noqa: E402
-from survey.settings import Settings  # noqa: E402
+from benchmarks.load_driver import run_load, verify
+from survey.db import normalise_url
+from survey.settings import Settings
 
 P95_TARGET_MS = 2000
 
