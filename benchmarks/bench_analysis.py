@@ -10,7 +10,7 @@ Measured, in one run:
 - for comparison, reading the same ratings as a CSV export into pandas and computing only
   the group means.
 
-Usage: python benchmarks/bench_analysis.py [--quick]   (--quick: 10,000 and 100,000)
+Usage: python -m benchmarks.bench_analysis [--quick]   (--quick: 10,000 and 100,000)
 """
 
 from __future__ import annotations

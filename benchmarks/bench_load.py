@@ -6,7 +6,7 @@ and whether the database afterwards holds exactly the acknowledged responses wit
 equal to a recount and no partial snapshot (see load_driver.py). Targets: every response kept
 (exact), submission p95 under 2 s while the analysis runs.
 
-    python benchmarks/bench_load.py [--quick] [--submitters N] [--seconds S] [--postgres URL]
+    python -m benchmarks.bench_load [--quick] [--submitters N] [--seconds S] [--postgres URL]
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ analysis, result files, charts, report and workbook). Prints the wall time of th
 (median of repeated runs, with the Vega script bundle cached as in everyday use, and once with
 an empty cache as on a new machine) and the time split of the same steps run in this process.
 
-    .venv/bin/python benchmarks/bench_report.py [--runs N]
+    .venv/bin/python -m benchmarks.bench_report [--runs N]
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ The reference is a plain `sqlite3` loop on a copy of the same empty, migrated da
 the same settings (WAL, synchronous=NORMAL, foreign keys on) and one ``BEGIN IMMEDIATE`` ...
 ``COMMIT`` per response.
 
-    python benchmarks/bench_submit.py [--quick] [--responses N] [--threads T] [--repeats R]
+    python -m benchmarks.bench_submit [--quick] [--responses N] [--threads T] [--repeats R]
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ the cached data and result, the what-if and the method log.
 The assessment is the one of benchmarks/bench_analysis.py (built and cached under
 /tmp/materiality-bench on first use; `--quick` uses 100,000 responses).
 
-Usage: python benchmarks/bench_whatif.py [--quick]
+Usage: python -m benchmarks.bench_whatif [--quick]
 """
 
 from __future__ import annotations
