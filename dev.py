@@ -4,7 +4,7 @@
     python3 dev.py app     install if needed, create the demo database if absent, start the app
     python3 dev.py test    install the test dependencies and run the whole test suite
     python3 dev.py bench   run every benchmark and print one table
-    python3 dev.py lint    ruff and mypy
+    python3 dev.py lint    ruff (lint and format), mypy and the import contracts of the layers
 
 Everything is installed into `.venv/` next to this file; extra arguments go to the tool.
 """
@@ -68,11 +68,16 @@ def bench(args: list[str]) -> int:
 
 def lint(args: list[str]) -> int:
     ensure_installed("dev")
-    return (
-        run(str(BIN / "ruff"), "check", ".")
-        or run(str(BIN / "ruff"), "format", "--check", ".")
-        or run(str(BIN / "mypy"), *args)
-    )
+    checks = [
+        [str(BIN / "ruff"), "check", "."],
+        [str(BIN / "ruff"), "format", "--check", "."],
+        [str(BIN / "mypy"), *args],
+        [str(BIN / "lint-imports")],
+    ]
+    failed = [check[0] for check in checks if run(*check) != 0]
+    if failed:
+        print(f"Lint failed: {', '.join(Path(name).name for name in failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 COMMANDS = {"app": app, "test": test, "bench": bench, "lint": lint}

@@ -10,7 +10,7 @@ Measured, in one run:
 - for comparison, reading the same ratings as a CSV export into pandas and computing only
   the group means.
 
-Usage: python benchmarks/bench_analysis.py [--quick]   (--quick: 10,000 and 100,000)
+Usage: python -m benchmarks.bench_analysis [--quick]   (--quick: 10,000 and 100,000)
 """
 
 from __future__ import annotations
@@ -24,16 +24,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from analysis.method import MethodConfig
+from analysis.pipeline import analyse
+from core.aggregates import summarise_ratings
+from survey.assessments import create_assessment, load_index
+from survey.catalog import load_catalog
+from survey.db import create_db_engine, transaction
+from survey.reads import load_assessment_data
 
-from analysis.method import MethodConfig  # noqa: E402
-from analysis.pipeline import analyse  # noqa: E402
-from core.aggregates import summarise_ratings  # noqa: E402
-from survey.assessments import create_assessment, load_index  # noqa: E402
-from survey.catalog import load_catalog  # noqa: E402
-from survey.db import create_db_engine, transaction  # noqa: E402
-from survey.reads import load_assessment_data  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CACHE = Path("/tmp/materiality-bench")
 KEY = "bench"

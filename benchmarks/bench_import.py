@@ -28,13 +28,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from survey.assessments import create_assessment, load_index
+from survey.catalog import load_catalog
+from survey.db import create_db_engine, transaction
+from survey.importers import import_export, read_export
 
-from survey.assessments import create_assessment, load_index  # noqa: E402
-from survey.catalog import load_catalog  # noqa: E402
-from survey.db import create_db_engine, transaction  # noqa: E402
-from survey.importers import import_export, read_export  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TARGET = 3.0
 RATING_TABLE = (

@@ -6,7 +6,7 @@ and whether the database afterwards holds exactly the acknowledged responses wit
 equal to a recount and no partial snapshot (see load_driver.py). Targets: every response kept
 (exact), submission p95 under 2 s while the analysis runs.
 
-    python benchmarks/bench_load.py [--quick] [--submitters N] [--seconds S] [--postgres URL]
+    python -m benchmarks.bench_load [--quick] [--submitters N] [--seconds S] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -18,14 +18,11 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sqlalchemy import create_engine, text
 
-from load_driver import run_load, verify  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-
-from survey.db import normalise_url  # noqa: E402
-from survey.settings import Settings  # noqa: E402
+from benchmarks.load_driver import run_load, verify
+from survey.db import normalise_url
+from survey.settings import Settings
 
 P95_TARGET_MS = 2000
 

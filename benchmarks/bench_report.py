@@ -5,7 +5,7 @@ analysis, result files, charts, report and workbook). Prints the wall time of th
 (median of repeated runs, with the Vega script bundle cached as in everyday use, and once with
 an empty cache as on a new machine) and the time split of the same steps run in this process.
 
-    .venv/bin/python benchmarks/bench_report.py [--runs N]
+    .venv/bin/python -m benchmarks.bench_report [--runs N]
 """
 
 from __future__ import annotations
@@ -13,24 +13,24 @@ from __future__ import annotations
 import time
 
 _start = time.perf_counter()
-import cli  # noqa: E402,F401  - the command's own imports, timed
-import render.pack  # noqa: E402,F401  - imported by the command when it writes the pack
-from cli.results import write_report_pack, write_run_files  # noqa: E402
-from services.results import analyse_inputs, analysis_inputs  # noqa: E402
+import cli  # noqa: F401 - the command's own imports, timed
+import render.pack  # noqa: F401 - imported by the command when it writes the pack
+from cli.results import write_report_pack, write_run_files
+from services.results import analyse_inputs, analysis_inputs
 
 IMPORTS = time.perf_counter() - _start
 
-import argparse  # noqa: E402
-import os  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
-from survey.db import create_db_engine, transaction  # noqa: E402
-from survey.demo import create_demo  # noqa: E402
-from survey.reads import load_assessment_data  # noqa: E402
+from survey.db import create_db_engine, transaction
+from survey.demo import create_demo
+from survey.reads import load_assessment_data
 
 TARGET_SECONDS = 10.0
 MATERIALITY = Path(sys.executable).with_name("materiality")

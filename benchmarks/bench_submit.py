@@ -12,7 +12,7 @@ The reference is a plain `sqlite3` loop on a copy of the same empty, migrated da
 the same settings (WAL, synchronous=NORMAL, foreign keys on) and one ``BEGIN IMMEDIATE`` ...
 ``COMMIT`` per response.
 
-    python benchmarks/bench_submit.py [--quick] [--responses N] [--threads T] [--repeats R]
+    python -m benchmarks.bench_submit [--quick] [--responses N] [--threads T] [--repeats R]
 """
 
 from __future__ import annotations
@@ -27,13 +27,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from survey.assessments import create_assessment, load_index, set_status
-from survey.catalog import load_catalog  # noqa: E402
-from survey.db import create_db_engine, transaction  # noqa: E402
-from survey.issuing import issue_invitations  # noqa: E402
-from survey.responding import Answers, submit  # noqa: E402
+from survey.catalog import load_catalog
+from survey.db import create_db_engine, transaction
+from survey.issuing import issue_invitations
+from survey.responding import Answers, submit
 from survey.responses import RatingIn, ResponseIn, record_response
 
 TARGET = 0.25

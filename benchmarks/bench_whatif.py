@@ -13,7 +13,7 @@ the cached data and result, the what-if and the method log.
 The assessment is the one of benchmarks/bench_analysis.py (built and cached under
 /tmp/materiality-bench on first use; `--quick` uses 100,000 responses).
 
-Usage: python benchmarks/bench_whatif.py [--quick]
+Usage: python -m benchmarks.bench_whatif [--quick]
 """
 
 from __future__ import annotations
@@ -24,18 +24,15 @@ import sys
 import time
 from pathlib import Path
 
+from analysis.method import MethodConfig
+from analysis.pipeline import analyse
+from analysis.whatif import interactive, tier_moves, variant
+from benchmarks.bench_analysis import KEY, database
+from render.whatif import moves_chart
+from survey.db import create_db_engine, transaction
+from survey.reads import load_assessment_data
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
-
-from bench_analysis import KEY, database  # noqa: E402
-
-from analysis.method import MethodConfig  # noqa: E402
-from analysis.pipeline import analyse  # noqa: E402
-from analysis.whatif import interactive, tier_moves, variant  # noqa: E402
-from render.whatif import moves_chart  # noqa: E402
-from survey.db import create_db_engine, transaction  # noqa: E402
-from survey.reads import load_assessment_data  # noqa: E402
 
 REPEATS = 5
 TARGET_MS = 300

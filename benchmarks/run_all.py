@@ -29,7 +29,10 @@ def main(args: list[str]) -> int:
         # a script that does not know --quick runs in its normal form
         own_args = [a for a in args if a != "--quick" or "--quick" in script.read_text(encoding="utf-8")]
         process = subprocess.run(
-            [sys.executable, str(script), *own_args], cwd=HERE.parent, capture_output=True, text=True
+            [sys.executable, "-m", f"benchmarks.{script.stem}", *own_args],
+            cwd=HERE.parent,
+            capture_output=True,
+            text=True,
         )
         sys.stdout.write(process.stdout)
         sys.stderr.write(process.stderr[-4000:])

@@ -216,6 +216,7 @@ def without_time_of_export(document: dict) -> dict:
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 def test_round_trip_sqlite_postgres_sqlite_loses_nothing(sqlite_engine, postgres_schema_url, tmp_path):
     tokens = busy_assessment(sqlite_engine)
     aggregates_of(sqlite_engine, "2020")  # folds the web answers in, as any import does

@@ -233,6 +233,7 @@ def point_in_polygon(x: float, y: float, polygon: list[tuple[float, float]]) -> 
     return inside
 
 
+@pytest.mark.slow
 def test_matrix_outlines_cluster_tiers(demo_url):
     method = MethodConfig(tiering=TieringConfig(method="kmeans", n_tiers=3), resamples=200)
     clustered = demo_result(demo_url, method)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,8 @@ from analysis.dma_method import (
     DmaThresholds,
     applicable_criteria,
 )
+
+pytestmark = pytest.mark.slow
 
 TOPICS = ("climate", "water", "workforce")
 SUB_TOPICS = ("", "one", "two")

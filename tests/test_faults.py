@@ -27,6 +27,8 @@ from survey.issuing import issue_invitations
 from survey.models import Comment, Invitation, Rating, Response
 from survey.responding import Answers
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 IMPORTED_RESPONSES = 2000
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis.method import MethodConfig, MethodError, load_method_file
 from survey.catalog import DEFAULT_CATALOG_DIR, Catalog, CatalogError, load_catalog
+
+pytestmark = pytest.mark.slow
 
 FUZZ = settings(
     max_examples=150,

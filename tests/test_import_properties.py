@@ -17,6 +17,8 @@ from survey.assessments import load_index
 from survey.db import transaction
 from survey.importers import ImportFailed, import_export, parse_mapping, read_export
 
+pytestmark = pytest.mark.slow
+
 TOPICS = ["privacy_data_security", "climate_change", "emissions", "recruitment"]
 GROUPS = ["clients", "employees", "investors", "community"]
 SURVEYS = itertools.count()

@@ -52,3 +52,24 @@ def test_a_package_imports_only_the_layers_below_it(package):
         if imported_packages(path) - ALLOWED[package]
     }
     assert not wrong, f"{package} may import only {sorted(ALLOWED[package])}: {wrong}"
+
+
+MODULE_LINES = 600
+PAGE_LINES = 200
+
+
+def test_modules_stay_small():
+    """A module past ~600 lines (a page past ~200) means logic leaked or two concerns share a room."""
+    packages = [*ALLOWED, "app_pages", "cli"]
+    sizes = {
+        path: len(path.read_text(encoding="utf-8").splitlines())
+        for package in packages
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts
+    }
+    large = {
+        str(path.relative_to(ROOT)): n
+        for path, n in sizes.items()
+        if n > (PAGE_LINES if path.parent.name == "app_pages" else MODULE_LINES)
+    }
+    assert not large, f"modules over {MODULE_LINES} lines (pages over {PAGE_LINES}): {large}"

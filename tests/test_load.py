@@ -5,12 +5,11 @@ figures is `benchmarks/bench_load.py`."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from benchmarks.load_driver import run_load, verify
 
-from load_driver import run_load, verify  # noqa: E402
+pytestmark = pytest.mark.slow
 
 SUBMITTERS = 12
 SECONDS = 8

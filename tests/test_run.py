@@ -97,6 +97,7 @@ def test_demo_then_run_gives_the_reports_tiers(db_url, tmp_path):
     assert replayed == {k: v for k, v in method.items() if k != "source"}
 
 
+@pytest.mark.slow
 def test_sqlite_and_postgresql_give_byte_identical_files(tmp_path, postgres_schema_url):
     sqlite_url = f"sqlite:///{tmp_path / 'm.db'}"
     for name, url in (("sqlite", sqlite_url), ("postgres", postgres_schema_url)):
@@ -131,6 +132,7 @@ def test_first_assessment_has_no_changes_and_withholds_small_groups(sqlite_engin
     assert -1 < agreement["krippendorff_alpha_interval"] < 1
 
 
+@pytest.mark.slow
 def test_a_method_file_and_a_stored_method_are_used_and_recorded(sqlite_engine, tmp_path):
     url = str(sqlite_engine.url)
     assert invoke("demo", "--db", url).exit_code == 0
