@@ -1,4 +1,4 @@
-"""Who sees what. Every committee page (read from app.py's navigation, so pages added later are
+"""Who sees what. Every committee page (read from navigation.py, so pages added later are
 covered) refuses an anonymous session, downloads included; a survey link opens its own survey
 only and never a committee page; tokens are kept only as hashes; figures of a group below the
 minimum group size appear in no export, report or chart data."""
@@ -29,14 +29,14 @@ from survey.settings import get_settings
 from survey.tokens import hash_token
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
+APP = str(ROOT / "navigation.py")
 PUBLIC_PAGES = {"app_pages/survey.py", "app_pages/login.py"}
 SMALL_GROUP, SMALL_GROUP_NAME = "media_ngos", "Media and NGOs"  # 4 respondents in the demo's 2019
 
 
 def committee_pages() -> list[str]:
     pages = re.findall(
-        r'st\.Page\(\s*"(app_pages/[a-z_]+\.py)"', (ROOT / "app.py").read_text(encoding="utf-8")
+        r'st\.Page\(\s*"(app_pages/[a-z_]+\.py)"', (ROOT / "navigation.py").read_text(encoding="utf-8")
     )
     committee = sorted(set(pages) - PUBLIC_PAGES)
     assert "app_pages/overview.py" in committee and len(committee) >= 2, pages

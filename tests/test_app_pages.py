@@ -24,7 +24,7 @@ from survey.reads import load_assessment_data, topic_comments
 from survey.responses import RatingIn, ResponseIn, record_response
 from survey.settings import get_settings
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parent.parent / "navigation.py")
 PASSWORD = "committee password for the page tests"
 # each page and the start of its title
 PAGES = {

@@ -17,7 +17,7 @@ from survey.issuing import issue_invitations, issue_open_link
 from survey.models import AppSetting, Comment, Invitation, Rating, Response
 from survey.settings import get_settings
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parent.parent / "navigation.py")
 SURVEY = "app_pages/survey.py"
 EN, ZH = i18n.STRINGS["en"], i18n.STRINGS["zh"]
 

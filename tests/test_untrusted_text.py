@@ -28,7 +28,7 @@ from survey.reads import topic_comments
 from survey.responding import Answers, submit
 from survey.settings import get_settings
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parent.parent / "navigation.py")
 SCRIPT = "<script>alert(1)</script>"
 IMAGE = '<img src=x onerror="alert(2)">'
 LINK = "[click](http://evil.example)"
