@@ -194,9 +194,9 @@ def channel_map_chart(
         .mark_rect(fill="#f5f7fa")
         .encode(
             x=alt.X("band_x:Q", scale=px, axis=None),
-            x2="band_x2:Q",
+            x2=alt.X2("band_x2"),
             y=alt.Y("band_y:Q", scale=py, axis=None),
-            y2="band_y2:Q",
+            y2=alt.Y2("band_y2"),
         )
     )
     headers = alt.Chart(frames["headers"])
@@ -204,7 +204,7 @@ def channel_map_chart(
         layers.append(
             headers.transform_filter(alt.datum.align == align)
             .mark_text(align=align, baseline="middle", fontWeight="bold", fontSize=12, color="#333333")
-            .encode(x=x, y=y, text="text:N")
+            .encode(x=x, y=y, text=alt.Text("text:N"))
         )
     channels = alt.Chart(frames["channels"])
     if not frames["channels"].empty:
@@ -212,8 +212,8 @@ def channel_map_chart(
             channels.mark_rule(color="#6a8caf", opacity=0.55).encode(
                 x=alt.X("x_link:Q", scale=px, axis=None),
                 y=y,
-                x2="x_group:Q",
-                y2="y_group:Q",
+                x2=alt.X2("x_group"),
+                y2=alt.Y2("y_group"),
                 strokeWidth=alt.StrokeWidth(
                     "responses:Q", scale=alt.Scale(range=[0.6, 7], zero=True), legend=None
                 ),
@@ -228,12 +228,15 @@ def channel_map_chart(
         ]
         layers.append(
             channels.mark_text(align="left", baseline="middle", fontSize=11, color="#222222").encode(
-                x=x, y=y, text="channel_text:N", tooltip=channel_tooltip
+                x=x, y=y, text=alt.Text("channel_text:N"), tooltip=channel_tooltip
             )
         )
         layers.append(
             channels.mark_text(align="right", baseline="middle", fontSize=10, color="#555555").encode(
-                x=alt.X("x_stats:Q", scale=px, axis=None), y=y, text="stats:N", tooltip=channel_tooltip
+                x=alt.X("x_stats:Q", scale=px, axis=None),
+                y=y,
+                text=alt.Text("stats:N"),
+                tooltip=channel_tooltip,
             )
         )
     group_tooltip = [
@@ -244,14 +247,14 @@ def channel_map_chart(
     ]
     layers.append(
         groups.mark_rect(fill="#eef3f8", stroke="#6a8caf", cornerRadius=4).encode(
-            x=x, y=y, x2="x2:Q", y2="y2:Q", tooltip=group_tooltip
+            x=x, y=y, x2=alt.X2("x2"), y2=alt.Y2("y2"), tooltip=group_tooltip
         )
     )
     layers.append(
         groups.mark_text(align="center", baseline="middle", fontWeight="bold", fontSize=11).encode(
             x=alt.X("x_mid:Q", scale=px, axis=None),
             y=alt.Y("y_name:Q", scale=py, axis=None),
-            text="group_text:N",
+            text=alt.Text("group_text:N"),
             tooltip=group_tooltip,
         )
     )
@@ -259,7 +262,7 @@ def channel_map_chart(
         groups.mark_text(align="center", baseline="middle", fontSize=9.5, color="#444444").encode(
             x=alt.X("x_mid:Q", scale=px, axis=None),
             y=alt.Y("y_stats:Q", scale=py, axis=None),
-            text="stats:N",
+            text=alt.Text("stats:N"),
             tooltip=group_tooltip,
         )
     )
@@ -273,7 +276,7 @@ def channel_map_chart(
             .encode(
                 x=x,
                 y=y,
-                text="display:N",
+                text=alt.Text("display:N"),
                 color=alt.Color(
                     "tier:N",
                     title="Topic tier",

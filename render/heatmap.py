@@ -93,7 +93,7 @@ def heatmap_chart(result: AnalysisResult, *, language: str = "en") -> alt.LayerC
         alt.Tooltip("minority:N", title="Minority flag"),
         alt.Tooltip("gap_text:N", title="Gap to overall score"),
     ]
-    base = alt.Chart(frame)
+    base = alt.Chart()  # the data is the layer's: given once, not copied into every layer
     width = max(100 * len(group_order), 300)
     cells = (
         base.transform_filter("!datum.suppressed")
@@ -126,7 +126,7 @@ def heatmap_chart(result: AnalysisResult, *, language: str = "en") -> alt.LayerC
         .encode(
             x=x,
             y=y,
-            text="cell_text:N",
+            text=alt.Text("cell_text:N"),
             color=alt.condition(f"datum.mean > {mid}", alt.value("white"), alt.value("#222222")),
             tooltip=tooltip,
         )
@@ -134,7 +134,7 @@ def heatmap_chart(result: AnalysisResult, *, language: str = "en") -> alt.LayerC
     suppressed_text = (
         base.transform_filter("datum.suppressed")
         .mark_text(fontSize=10, baseline="middle", fontStyle="italic", color="#777777")
-        .encode(x=x, y=y, text="cell_text:N", tooltip=tooltip)
+        .encode(x=x, y=y, text=alt.Text("cell_text:N"), tooltip=tooltip)
     )
     min_size = result.method.get("min_group_size")
     note = f"fewer than {min_size} respondents" if min_size else "too few respondents"
@@ -144,6 +144,7 @@ def heatmap_chart(result: AnalysisResult, *, language: str = "en") -> alt.LayerC
         minority,
         text,
         suppressed_text,
+        data=frame,
         width=width,
         height=alt.Step(24),
         title=alt.Title(
