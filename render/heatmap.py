@@ -35,7 +35,7 @@ def heatmap_frame(result: AnalysisResult, language: str = "en") -> pd.DataFrame:
     frame["group_label"] = np.where(
         frame["dimension"] == "importance", frame["group_name"], frame["group_name"] + " (business)"
     )
-    frame["group_axis"] = frame["group_label"].map(lambda t: "|".join(header_lines(t.replace("|", "/"), 15)))
+    frame["group_axis"] = frame["group_label"].map(lambda t: "|".join(header_lines(t.replace("|", "/"), 12)))
     frame["suppressed"] = frame["suppressed"].astype(bool)
     frame["minority"] = frame["minority"].astype(bool) & ~frame["suppressed"]
     frame["cell_text"] = [
@@ -94,7 +94,7 @@ def heatmap_chart(result: AnalysisResult, *, language: str = "en") -> alt.LayerC
         alt.Tooltip("gap_text:N", title="Gap to overall score"),
     ]
     base = alt.Chart()  # the data is the layer's: given once, not copied into every layer
-    width = max(100 * len(group_order), 300)
+    width = max(82 * len(group_order), 300)
     cells = (
         base.transform_filter("!datum.suppressed")
         .mark_rect(stroke="white", strokeWidth=1)
