@@ -44,7 +44,9 @@ if chosen:
         channel = cols[0].selectbox(
             "Channel", channels, format_func=lambda c: c or "(any)", key="links_channel"
         )
-        language = cols[1].selectbox("Language", list(LANGUAGES), key="links_language")
+        language = cols[1].selectbox(
+            "Language", list(LANGUAGES), format_func=lambda code: LANGUAGES[code], key="links_language"
+        )
         count = cols[2].number_input("Personal links", 1, MAX_LINKS_PER_CALL, 10, key="links_count")
         is_open = st.checkbox(
             "One open link instead (anonymous, shared; replaces the group's older one)", key="links_open"

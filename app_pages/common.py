@@ -54,7 +54,9 @@ def pick_assessment() -> Versions | None:
         return None
     state = st.session_state
     if state.get("chosen_assessment") not in keys:
-        state.chosen_assessment = keys[-1]
+        # the latest assessment with results; a new one without responses is one click away
+        answered = assessments.keys_with_responses(engine=get_engine())
+        state.chosen_assessment = answered[-1] if answered else keys[-1]
     state.chosen_assessment = st.sidebar.selectbox(
         "Assessment", keys, index=keys.index(state.chosen_assessment), key="assessment"
     )

@@ -5,8 +5,9 @@ import streamlit as st
 
 from analysis.rules import UNCERTAIN_P_TIER
 from analysis.whatif import headline
-from app_pages.common import channel_stats, has_ratings, load_data, pick_assessment, result_for
+from app_pages.common import channel_stats, has_ratings, in_words, load_data, pick_assessment, result_for
 from core.textsafety import markdown_literal
+from render.numbers import percent
 
 chosen = pick_assessment()
 if chosen:
@@ -21,7 +22,7 @@ if chosen:
     cols[1].metric("Status", chosen.status)
     cols[2].metric("Responses", responses)
     cols[3].metric("Survey links issued", issued)
-    cols[4].metric("Response rate (links)", f"{via_links / issued:.0%}" if issued else "-")
+    cols[4].metric("Response rate (links)", percent(via_links / issued) if issued else "-")
 
     st.subheader("Responses by group")
     by_group = stats.groupby("group", as_index=False, sort=False)[["links_issued", "responses"]].sum(
@@ -31,10 +32,13 @@ if chosen:
     by_group["responses"] = by_group["responses"].fillna(0).astype(int)
     by_group["response_rate"] = by_group["responses"] / by_group["links_issued"]
     st.dataframe(
-        by_group[["name", "dimension", "links_issued", "responses", "response_rate"]],
+        by_group[["name", "dimension", "links_issued", "responses", "response_rate"]].assign(
+            dimension=in_words(by_group["dimension"])
+        ),
         hide_index=True,
         column_config={
             "name": "Group",
+            "dimension": "Rates",
             "links_issued": st.column_config.NumberColumn("Links issued", format="%d"),
             "responses": st.column_config.NumberColumn("Responses", format="%d"),
             "response_rate": st.column_config.NumberColumn(
@@ -57,7 +61,7 @@ if chosen:
             uncertain = int((top["stability"] == "uncertain").sum())
             st.write(
                 f"{len(top)} topics are in the top tier ({tier}); {uncertain} of them could fall out of it "
-                f"with other respondents (p_tier < {UNCERTAIN_P_TIER:g})."
+                f"with other respondents (a chance below {UNCERTAIN_P_TIER:.0%} of keeping their tier)."
             )
             st.dataframe(
                 top,
@@ -66,7 +70,7 @@ if chosen:
                     "rank": "Rank",
                     "name": "Topic",
                     "combined_score": st.column_config.NumberColumn("Combined score", format="%.2f"),
-                    "p_tier": st.column_config.NumberColumn("p_tier", format="percent"),
+                    "p_tier": st.column_config.NumberColumn("Chance of the same tier", format="percent"),
                     "stability": "Stability",
                 },
                 key="overview_headline",

@@ -10,7 +10,6 @@ from analysis.method import TIERING_METHODS, MethodConfig, MethodError
 from analysis.pipeline import AnalysisResult
 from analysis.whatif import (
     interactive,
-    method_changes,
     suggested_thresholds,
     tier_moves,
     variant,
@@ -24,6 +23,7 @@ from app_pages.common import (
     result_for,
 )
 from core.textsafety import markdown_literal
+from render.method_text import TIERING_WORDS, change_sentences
 from render.whatif import moves_chart
 from services.methods import method_history, save_method
 from services.results import AnalysisInputs, analyse_inputs, chosen_method
@@ -55,11 +55,12 @@ def what_if(inputs: AnalysisInputs, base: MethodConfig, base_result: AnalysisRes
             for group, name in stakeholders[["group", "name"]].itertuples(index=False):
                 start = float(base.group_weights.get(group, 100.0 / len(stakeholders)))
                 points[group] = st.number_input(
-                    name, 0.0, 100.0, round(start, 1), 1.0, key=f"whatif_w_{group}"
+                    f"{name} (%)", 0.0, 100.0, round(start, 2), 1.0, format="%.2f", key=f"whatif_w_{group}"
                 )
         tiering = st.selectbox(
             "Tiering method",
             TIERING_METHODS,
+            format_func=lambda m: str(TIERING_WORDS.get(m, m))[:1].upper() + str(TIERING_WORDS.get(m, m))[1:],
             index=TIERING_METHODS.index(base.tiering.method),
             key="whatif_tiering",
         )
@@ -100,9 +101,9 @@ def what_if(inputs: AnalysisInputs, base: MethodConfig, base_result: AnalysisRes
     with shown:
         moved = moves[moves["moved"]]
         st.markdown(f"**{len(moved)} topic(s) change tier** under this variant.")
-        st.altair_chart(moves_chart(moves, result), theme=None, key="whatif_chart")
+        st.altair_chart(moves_chart(moves, result), theme=None, width="content", key="whatif_chart")
         st.caption(
-            f"Computed in {elapsed * 1000:.0f} ms from the summary tables; intervals and p_tier from "
+            f"Computed in {elapsed * 1000:.0f} ms from the summary tables; intervals and tier stability from "
             f"{quick.resamples} resamples here (the saved method uses {candidate.resamples})."
         )
     st.dataframe(
@@ -126,12 +127,15 @@ def what_if(inputs: AnalysisInputs, base: MethodConfig, base_result: AnalysisRes
             "rank_before": "Rank before",
             "rank_after": "Rank now",
             "combined_score": st.column_config.NumberColumn("Combined score", format="%.2f"),
-            "p_tier": st.column_config.NumberColumn("p_tier", format="percent"),
+            "p_tier": st.column_config.NumberColumn(
+                "Chance of the same tier", format="percent", help="Share of resamples that give this tier"
+            ),
             "moved": "Changed",
         },
         key="whatif_moves",
     )
-    changes = method_changes(base.as_dict(), candidate.as_dict())
+    names = dict(zip(data.groups["group"], data.groups["name"], strict=True))
+    changes = change_sentences(base.as_dict(), candidate.as_dict(), names)
     with st.form("save_method", border=True):
         st.markdown("**Save this variant as the assessment's method**")
         st.text("\n".join(changes) if changes else "Same as the method in force.")
@@ -152,6 +156,9 @@ def what_if(inputs: AnalysisInputs, base: MethodConfig, base_result: AnalysisRes
                 except StoreError as error:
                     st.error(str(error))
                 else:
+                    # the controls start again from the method now in force
+                    for name in [k for k in st.session_state if str(k).startswith("whatif_")]:
+                        del st.session_state[name]
                     st.session_state.method_saved = True
                     st.rerun(scope="app")
 
@@ -169,12 +176,15 @@ if chosen:
     history = method_history(engine=get_engine(), assessment_key=chosen.assessment_key)
     if history.empty:
         st.caption("No method saved yet: the defaults are in force.")
-    for when, author, reason, changes in history[["created_at", "author", "reason", "changes"]].itertuples(
-        index=False
+    group_names = dict(zip(data.groups["group"], data.groups["name"], strict=True))
+    configs = list(history["config"])
+    for i, (when, author, reason) in enumerate(
+        history[["created_at", "author", "reason"]].itertuples(index=False)
     ):
+        before = configs[i + 1] if i + 1 < len(configs) else None  # newest first
         with st.container(border=True):
             st.caption(f"{when:%Y-%m-%d %H:%M} UTC, by")
             st.text(author)
-            st.text("\n".join(changes) or "(defaults)")
+            st.text("\n".join(change_sentences(before, configs[i], group_names)) or "The defaults.")
             st.caption("Why")
             st.text(reason)

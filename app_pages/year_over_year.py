@@ -37,11 +37,20 @@ if chosen:
                     "rank_previous": f"Rank {earlier.year}",
                     "rank": f"Rank {data.year}",
                     "rank_change": st.column_config.NumberColumn("Rank change", format="%+d"),
-                    "stakeholder_delta": st.column_config.NumberColumn("Stakeholders +/-", format="%+.2f"),
-                    "business_delta": st.column_config.NumberColumn("Business +/-", format="%+.2f"),
+                    "stakeholder_delta": st.column_config.NumberColumn(
+                        "Importance to stakeholders, change", format="%+.2f"
+                    ),
+                    "business_delta": st.column_config.NumberColumn(
+                        "Significance to the business, change", format="%+.2f"
+                    ),
                 },
                 key="year_changes",
             )
             if result.topics[["stakeholder_importance", "business_significance"]].notna().all(axis=1).any():
-                st.altair_chart(matrix_chart(result, width=560, height=560), theme=None, key="year_matrix")
+                st.altair_chart(
+                    matrix_chart(result, width=820, height=600),
+                    theme=None,
+                    width="content",
+                    key="year_matrix",
+                )
                 st.caption("Grey arrows run from last year's position to this year's.")

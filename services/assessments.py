@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+from sqlalchemy import exists, select
 from sqlalchemy.engine import Engine
 
 from survey import assessments, campaign, demo
 from survey.catalog import Catalog, load_catalog
 from survey.db import transaction
-from survey.models import Assessment
+from survey.models import Assessment, Response
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,14 @@ def list_assessments(*, engine: Engine) -> list[AssessmentSummary]:
 
 def assessment_keys(*, engine: Engine) -> list[str]:
     return [a.key for a in list_assessments(engine=engine)]
+
+
+def keys_with_responses(*, engine: Engine) -> list[str]:
+    """The assessments that have at least one response, oldest first."""
+    with transaction(engine, write=False) as session:
+        answered = exists().where(Response.assessment_id == Assessment.id)
+        query = select(Assessment.key).where(answered).order_by(Assessment.year, Assessment.key)
+        return list(session.scalars(query))
 
 
 def catalog_of(*, engine: Engine, assessment_key: str | None) -> Catalog:

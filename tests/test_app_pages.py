@@ -3,6 +3,7 @@ assessments, an empty assessment, one with a single respondent and no management
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -258,7 +259,7 @@ def test_what_if_moves_topics_and_a_saved_method_is_logged(demo_db):
     assert history["config"][0]["resamples"] == 1000  # saved with the full resamples
     log = [t.value for t in at.text]
     assert "Chair of the ESG committee" in log and "Only topics above 4.25 are reported as high." in log
-    assert any("tiering.method: jenks -> thresholds" in t for t in log)
+    assert any("Tiering method changed from natural breaks (Jenks) to fixed cut points." in t for t in log)
     at = signed_in("app_pages/matrix.py", "2020")  # the saved method is now in force
     topics = frame(at, "matrix_topics")
     assert list(topics["Tier"]).count("high") == len(moves[moves["tier_after"] == "high"])
@@ -328,3 +329,34 @@ def test_a_page_run_reads_the_versions_once_and_new_links_show_at_once(demo_db):
     fieldwork.issue_links(engine=demo_db, assessment_key="2020", group="clients", count=3)
     at.run()
     assert int({m.label: m.value for m in at.metric}["Survey links issued"]) == issued + 3
+
+
+def test_the_sidebar_opens_on_the_latest_assessment_with_responses(demo_db, catalog):
+    add_empty_assessment(demo_db, catalog, key="2022")  # newer, but nobody has answered yet
+    at = signed_in("app_pages/overview.py")
+    assert at.selectbox(key="assessment").value == "2020"
+    assert at.selectbox(key="assessment").options[-1] == "2022"  # one click away
+
+
+def shown_headers(table) -> list[str]:
+    """A table's column headers as the page shows them (its column_config labels)."""
+    config = json.loads(table.proto.columns or "{}")
+    hidden = {name for name, c in config.items() if c is None or c.get("hidden")}
+    return [
+        str((config.get(str(c)) or {}).get("label") or c) for c in table.value.columns if str(c) not in hidden
+    ]
+
+
+def test_pages_speak_plain_words(demo_db):
+    """No raw keys where a committee member reads: dimensions, tiering methods, p_tier."""
+    raw = ("business_impact", "p_tier", "jenks", "kmeans", "gmm", "open_link")
+    for page in ("app_pages/overview.py", "app_pages/matrix.py", "app_pages/whatif.py"):
+        at = signed_in(page, "2020")
+        shown = [texts(at), *[h for table in at.dataframe for h in shown_headers(table)]]
+        shown += [str(v) for table in at.dataframe for v in table.value.astype(str).to_numpy().ravel()]
+        if "whatif" in page:
+            tiering = at.selectbox(key="whatif_tiering")
+            shown += [tiering.format_func(m) for m in tiering.options]
+        words = " ".join(shown)
+        for key in raw:
+            assert key not in words, f"{page} shows {key}"
