@@ -15,6 +15,9 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
+import time
+import urllib.request
 import venv
 from pathlib import Path
 
@@ -28,22 +31,88 @@ def ensure_installed(extra: str) -> None:
     """Create the virtual environment and install the toolkit when pyproject.toml changed."""
     if sys.version_info < (3, 11):
         sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
-    if not PYTHON.exists():
-        print("Creating .venv ...", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extra.encode()).hexdigest()
     stamp = VENV / f".installed-{extra or 'app'}"
-    if stamp.exists() and stamp.read_text() == digest:
+    if PYTHON.exists() and stamp.exists() and stamp.read_text() == digest:
         return
-    print(f"Installing the toolkit{f' with [{extra}]' if extra else ''} into .venv ...", flush=True)
-    target = f".[{extra}]" if extra else "."
+    started = time.monotonic()
+    if not PYTHON.exists():
+        print("[1/3] Creating the virtual environment .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("[2/3] Updating pip ...", flush=True)
     subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], cwd=ROOT, check=True)
-    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", target], cwd=ROOT, check=True)
+    what = f"the toolkit with [{extra}]" if extra else "the toolkit"
+    print(
+        f"[3/3] Installing {what} and its libraries (a first install takes a minute or two) ...", flush=True
+    )
+    target = f".[{extra}]" if extra else "."
+    # pip's own lines ("Collecting ...", "Installing collected packages ...") show the progress;
+    # unpacking the libraries prints nothing for a while, so a line every 15 s says it is alive
+    process = subprocess.Popen([str(PYTHON), "-m", "pip", "install", "-e", target], cwd=ROOT)
+    while True:
+        try:
+            process.wait(timeout=15)
+            break
+        except subprocess.TimeoutExpired:
+            print(f"      ... still installing ({time.monotonic() - started:.0f} s so far)", flush=True)
+    if process.returncode != 0:
+        sys.exit(f"Installing failed (pip exited with {process.returncode}); see pip's messages above.")
     stamp.write_text(digest)
+    print(f"Installed in {time.monotonic() - started:.0f} s.", flush=True)
 
 
 def run(*command: str) -> int:
     return subprocess.run(list(command), cwd=ROOT).returncode
+
+
+# Run in the toolkit's environment before the server starts, so that a password generated on
+# the very first start is printed now rather than at the first visit of the sign-in page.
+FIRST_START = """
+try:
+    from services.access import committee_password_hash
+    from survey.db import create_db_engine
+    from survey.settings import get_settings
+except ImportError:
+    raise SystemExit(0)
+_, generated = committee_password_hash(engine=create_db_engine(), configured=get_settings().admin_password)
+if generated:
+    print(generated)
+"""
+
+
+def option(args: list[str], name: str, default: str) -> str:
+    """The value of `--name value` or `--name=value` in `args`."""
+    for i, arg in enumerate(args):
+        if arg == name and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return default
+
+
+def announce_when_ready(url: str, password: str | None) -> None:
+    """Print where to open the app once the server answers its health check."""
+    for _ in range(600):
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        return
+    lines = [f"The committee app is ready: open {url} in your browser."]
+    if password:
+        lines += [
+            f"Sign in with the committee password generated on this first start: {password}",
+            "It is shown only this once (only its hash is stored); set MATERIALITY_ADMIN_PASSWORD "
+            "to choose your own.",
+        ]
+    else:
+        lines.append("Sign in with the committee password (MATERIALITY_ADMIN_PASSWORD, or the one printed")
+        lines.append("on the first start). Survey links open at the same address. Stop with Ctrl+C.")
+    width = max(len(line) for line in lines)
+    print("\n" + "=" * width + "\n" + "\n".join(lines) + "\n" + "=" * width + "\n", flush=True)
 
 
 def app(args: list[str]) -> int:
@@ -53,7 +122,14 @@ def app(args: list[str]) -> int:
         print("Creating the demo database materiality.db ...", flush=True)
         if run(str(BIN / "materiality"), "demo") != 0:
             return 1
-    return run(str(BIN / "streamlit"), "run", "app.py", *args)
+    first = subprocess.run([str(PYTHON), "-c", FIRST_START], cwd=ROOT, capture_output=True, text=True)
+    password = (first.stdout.strip() or None) if first.returncode == 0 else None
+    address = option(args, "--server.address", "localhost")
+    host = "localhost" if address in ("0.0.0.0", "") else address
+    url = f"http://{host}:{option(args, '--server.port', '8501')}"
+    print(f"Starting the committee app at {url} ...", flush=True)
+    threading.Thread(target=announce_when_ready, args=(url, password), daemon=True).start()
+    return run(str(BIN / "streamlit"), "run", "app.py", "--server.headless", "true", *args)
 
 
 def test(args: list[str]) -> int:
