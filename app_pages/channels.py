@@ -13,7 +13,8 @@ from render.tables import agreement_facts, group_correlations, minority_views
 chosen = pick_assessment()
 if chosen:
     data = load_data(chosen)
-    st.title(f"Stakeholder channel map: {markdown_literal(data.name)}", anchor=False)
+    st.title("Stakeholder channel map", anchor=False)
+    st.caption(markdown_literal(data.name))
     result = result_for(chosen)
     st.altair_chart(
         channel_map_chart(result, channel_stats(chosen)), theme=None, width="content", key="channel_map"

@@ -21,7 +21,8 @@ from services.results import topic_comments
 chosen = pick_assessment()
 if chosen:
     data = load_data(chosen)
-    st.title(f"Materiality matrix: {markdown_literal(data.name)}", anchor=False)
+    st.title("Materiality matrix", anchor=False)
+    st.caption(markdown_literal(data.name))
     if has_ratings(data):
         result = result_for(chosen)
         topics = result.topics

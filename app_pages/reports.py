@@ -33,19 +33,30 @@ FILES = {
 }
 
 
-@st.cache_data(max_entries=8, show_spinner="Writing the report pack ...")
+@st.cache_data(max_entries=8, show_spinner=False)
 def pack_files(
     assessment_key: str, version: str, method_json: str, _result: AnalysisResult, stats: pd.DataFrame
 ) -> dict[str, bytes]:
-    """Every file of `materiality run` for this result, by name (cached on data, method and links)."""
-    return dict(sorted({**run_files(_result), **report_pack(_result, stats)}.items()))
+    """The report pack for this result, by name (cached on data, method and links)."""
+    return report_pack(_result, stats)
+
+
+def offer(files: dict[str, bytes], key: str) -> None:
+    cols = st.columns(3)
+    shown = [name for name in FILES if name in files]
+    for i, name in enumerate(shown):
+        label, mime = FILES[name]
+        cols[i % 3].download_button(
+            label, files[name], file_name=f"{key}-{name}", mime=mime, key=f"download_{name}"
+        )
 
 
 chosen = pick_assessment()
 if chosen:
     key = chosen.assessment_key
     data = load_data(chosen)
-    st.title(f"Reports: {markdown_literal(data.name)}", anchor=False)
+    st.title("Reports", anchor=False)
+    st.caption(markdown_literal(data.name))
     history = method_history(engine=get_engine(), assessment_key=key)
     choices = {"in force": "The method in force"}
     for i, (when, author) in enumerate(history[["created_at", "author"]].itertuples(index=False)):
@@ -66,9 +77,19 @@ if chosen:
     stats = channel_stats(chosen)
     if data.aggregates.histogram.empty:
         st.info("No responses yet: the pack would hold empty tables and charts.")
-    files = pack_files(
-        key, chosen.key(), json.dumps(result.method, sort_keys=True, default=str), result, stats
-    )
+    # the result files are ready at once; the charts, report and workbook follow
+    quick = run_files(result)
+    st.markdown("**Result files**")
+    offer(quick, key)
+    st.markdown("**Report pack**")
+    with st.spinner(
+        "Drawing the charts, writing the report and the workbook (a few seconds the first time) ..."
+    ):
+        pack = pack_files(
+            key, chosen.key(), json.dumps(result.method, sort_keys=True, default=str), result, stats
+        )
+    files = dict(sorted({**quick, **pack}.items()))
+    offer(pack, key)
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
         for name, content in files.items():
@@ -81,9 +102,3 @@ if chosen:
         type="primary",
         key="download_zip",
     )
-    cols = st.columns(3)
-    for i, (name, (label, mime)) in enumerate(FILES.items()):
-        if name in files:
-            cols[i % 3].download_button(
-                label, files[name], file_name=f"{key}-{name}", mime=mime, key=f"download_{name}"
-            )

@@ -167,7 +167,8 @@ chosen = pick_assessment()
 if chosen:
     inputs = analysis_inputs(chosen)
     data = inputs.data
-    st.title(f"What-if and method: {markdown_literal(data.name)}", anchor=False)
+    st.title("What-if and method", anchor=False)
+    st.caption(markdown_literal(data.name))
     if st.session_state.pop("method_saved", False):
         st.success("Saved: the new method is in force and logged below.")
     if has_ratings(data):

@@ -9,7 +9,8 @@ from render.matrix import matrix_chart
 chosen = pick_assessment()
 if chosen:
     data = load_data(chosen)
-    st.title(f"Year over year: {markdown_literal(data.name)}", anchor=False)
+    st.title("Year over year", anchor=False)
+    st.caption(markdown_literal(data.name))
     if has_ratings(data):
         result = result_for(chosen)
         if result.previous is None:

@@ -94,7 +94,9 @@ def heatmap_chart(result: AnalysisResult, *, language: str = "en") -> alt.LayerC
         alt.Tooltip("gap_text:N", title="Gap to overall score"),
     ]
     base = alt.Chart()  # the data is the layer's: given once, not copied into every layer
-    width = max(82 * len(group_order), 300)
+    # a step per column: the browser's container cannot squeeze the columns (a fixed width is
+    # fitted to the container, labels and legend included)
+    width = alt.Step(82)
     cells = (
         base.transform_filter("!datum.suppressed")
         .mark_rect(stroke="white", strokeWidth=1)

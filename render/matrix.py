@@ -481,6 +481,8 @@ def matrix_chart(
         height=height,
         title=alt.Title(f"Materiality matrix {result.data.year}", subtitle=subtitle),
         resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent", shape="shared")),
+        # the plot keeps its size, axes and legends added around it: label places are in its pixels
+        autosize=alt.AutoSizeParams(type="pad"),
         config=chart_config(language),
     )
 
@@ -507,12 +509,10 @@ def ranked_table(result: AnalysisResult) -> pd.DataFrame:
             "Topic": t["name"].astype(str),
             "Tier": t["tier"].fillna("not placed"),
             "Combined score": t["combined_score"].map(lambda v: number(v, missing="")),
-            f"Importance to stakeholders [{level} interval]": scores(
+            f"Stakeholders [{level} interval]": scores(
                 "stakeholder_importance", "stakeholder_low", "stakeholder_high"
             ),
-            f"Significance to the business [{level} interval]": scores(
-                "business_significance", "business_low", "business_high"
-            ),
-            "Stability (chance of the same tier)": stability,
+            f"Business [{level} interval]": scores("business_significance", "business_low", "business_high"),
+            "Stability (same tier)": stability,
         }
     )

@@ -100,6 +100,9 @@ def test_committee_pages_fit_the_screen_and_speak_plain_words(app_url, size, tmp
         problems = []
         for title, name in PAGES.items():
             open_page(page, title, phone)
+            if title in ("Materiality matrix", "Channel map"):
+                expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=120_000)
+                wait(page)
             over = page.evaluate(SIDEWAYS)
             if max(over) > 1:
                 problems.append(f"{title}: scrolls sideways by {max(over)} px at {size}")
@@ -108,7 +111,6 @@ def test_committee_pages_fit_the_screen_and_speak_plain_words(app_url, size, tmp
             if raw:
                 problems.append(f"{title}: raw keys {raw} at {size}")
             if title == "Materiality matrix":
-                expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
                 box = page.get_by_test_id("stVegaLiteChart").first.bounding_box()
                 if not phone:
                     assert box and box["width"] >= 800, box  # the matrix is the page's hero
