@@ -114,6 +114,15 @@ def in_words(values: pd.Series) -> pd.Series:
     return values.map(DIMENSION_WORDS).fillna(values)
 
 
+# Shares (0.25) shown the one way the app, the report and the workbook show them: "25%".
+PERCENT = "%.0f%%"
+
+
+def as_percent(shares: pd.Series) -> pd.Series:
+    """Shares as percentages for a column formatted with :data:`PERCENT`."""
+    return shares.astype(float) * 100
+
+
 def has_ratings(data: AssessmentData) -> bool:
     """Whether any rating is in; otherwise says so on the page."""
     if data.aggregates.histogram.empty:

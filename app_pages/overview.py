@@ -5,7 +5,16 @@ import streamlit as st
 
 from analysis.rules import UNCERTAIN_P_TIER
 from analysis.whatif import headline
-from app_pages.common import channel_stats, has_ratings, in_words, load_data, pick_assessment, result_for
+from app_pages.common import (
+    PERCENT,
+    as_percent,
+    channel_stats,
+    has_ratings,
+    in_words,
+    load_data,
+    pick_assessment,
+    result_for,
+)
 from core.textsafety import markdown_literal
 from render.numbers import percent
 
@@ -30,7 +39,7 @@ if chosen:
     )
     by_group = data.groups[["group", "name", "dimension"]].merge(by_group, on="group", how="left")
     by_group["responses"] = by_group["responses"].fillna(0).astype(int)
-    by_group["response_rate"] = by_group["responses"] / by_group["links_issued"]
+    by_group["response_rate"] = as_percent(by_group["responses"] / by_group["links_issued"])
     st.dataframe(
         by_group[["name", "dimension", "links_issued", "responses", "response_rate"]].assign(
             dimension=in_words(by_group["dimension"])
@@ -43,7 +52,7 @@ if chosen:
             "responses": st.column_config.NumberColumn("Responses", format="%d"),
             "response_rate": st.column_config.NumberColumn(
                 "Responses per link",
-                format="percent",
+                format=PERCENT,
                 help="All responses (links, open links, imports) per link issued",
             ),
         },
@@ -64,13 +73,13 @@ if chosen:
                 f"with other respondents (a chance below {UNCERTAIN_P_TIER:.0%} of keeping their tier)."
             )
             st.dataframe(
-                top,
+                top.assign(p_tier=as_percent(top["p_tier"])),
                 hide_index=True,
                 column_config={
                     "rank": "Rank",
                     "name": "Topic",
                     "combined_score": st.column_config.NumberColumn("Combined score", format="%.2f"),
-                    "p_tier": st.column_config.NumberColumn("Chance of the same tier", format="percent"),
+                    "p_tier": st.column_config.NumberColumn("Chance of the same tier", format=PERCENT),
                     "stability": "Stability",
                 },
                 key="overview_headline",

@@ -15,7 +15,9 @@ from analysis.whatif import (
     variant,
 )
 from app_pages.common import (
+    PERCENT,
     analysis_inputs,
+    as_percent,
     get_engine,
     has_ratings,
     method_in_force,
@@ -118,7 +120,7 @@ def what_if(inputs: AnalysisInputs, base: MethodConfig, base_result: AnalysisRes
                 "p_tier",
                 "moved",
             ]
-        ],
+        ].assign(p_tier=as_percent(moves["p_tier"])),
         hide_index=True,
         column_config={
             "name": "Topic",
@@ -128,7 +130,7 @@ def what_if(inputs: AnalysisInputs, base: MethodConfig, base_result: AnalysisRes
             "rank_after": "Rank now",
             "combined_score": st.column_config.NumberColumn("Combined score", format="%.2f"),
             "p_tier": st.column_config.NumberColumn(
-                "Chance of the same tier", format="percent", help="Share of resamples that give this tier"
+                "Chance of the same tier", format=PERCENT, help="Share of resamples that give this tier"
             ),
             "moved": "Changed",
         },
