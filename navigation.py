@@ -16,12 +16,15 @@ pages = [
     st.Page("app_pages/new_assessment.py", title="New assessment", icon=":material/add_circle:"),
     st.Page("app_pages/imports.py", title="Import", icon=":material/upload_file:"),
     st.Page("app_pages/reports.py", title="Reports", icon=":material/download:"),
+    st.Page(
+        "app_pages/survey.py", title="Survey preview", url_path="survey-preview", icon=":material/preview:"
+    ),
 ]
-# The survey answers links (/survey?token=...) for everyone; all else needs the committee's sign-in.
-survey = st.Page("app_pages/survey.py", title="Survey", url_path="survey", visibility="hidden")
+# Respondents answer on the plain form at /survey?token=... (web/survey.py), not on a page here;
+# every page here needs the committee's sign-in.
 if committee_signed_in():
     sign_out_button()
-    st.navigation([*pages, survey]).run()
+    st.navigation(pages).run()
 else:
     sign_in = st.Page("app_pages/login.py", title="Sign in", url_path="sign-in", default=True)
-    st.navigation([sign_in, survey], position="hidden").run()
+    st.navigation([sign_in], position="hidden").run()
