@@ -106,9 +106,13 @@
       goTo(left[0]);
     }
   });
+  // After a submission with gaps: once the page has loaded (and the browser has scrolled to
+  // #missing), put the keyboard on the first unanswered topic.
   var firstMissing = document.getElementById("missing");
   if (firstMissing) {
-    goTo(firstMissing.closest(".topic"));
+    window.addEventListener("load", function () {
+      goTo(firstMissing.closest(".topic"));
+    });
   }
   showProgress();
 })();
