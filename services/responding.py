@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from survey import responding
 from survey.db import create_db_engine, transaction
@@ -80,21 +81,47 @@ class SurveyVisit:
     form: SurveyForm
 
 
-def visit(*, engine: Engine, token: str | None) -> SurveyVisit:
+# A group's form is the same for every respondent and changes only when the assessment is
+# edited, which the committee does before the fieldwork: each process keeps it for a minute
+# instead of reading it again for every page of a burst.
+FORM_SECONDS = 60.0
+_forms: dict[tuple[str, str, str], tuple[float, SurveyForm]] = {}
+_forms_guard = threading.Lock()
+
+
+def _form(session: Session, engine: Engine, assessment_key: str, group: str) -> SurveyForm:
+    key = (engine.url.render_as_string(hide_password=True), assessment_key, group)
+    now = time.monotonic()
+    with _forms_guard:
+        kept = _forms.get(key)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    form = responding.survey_form(session=session, assessment_key=assessment_key, group=group)
+    with _forms_guard:
+        _forms[key] = (now + FORM_SECONDS, form)
+    return form
+
+
+def visit(*, engine: Engine, token: str | None, record_opening: bool = True) -> SurveyVisit:
     """The link's target and its group's form; the first visit of a link is recorded (the time
-    only). Raises :class:`survey.errors.UnknownLink` for a malformed or unknown token."""
+    only) unless the caller does it later with :func:`record_opening`. Raises
+    :class:`survey.errors.UnknownLink` for a malformed or unknown token."""
     with _store_errors(), transaction(engine, write=False) as session:
         target = responding.find_link(session=session, token=token)
-        form = responding.survey_form(
-            session=session, assessment_key=target.assessment_key, group=target.group
-        )
-    if not target.opened:
-        try:  # the time of a first visit is worth a write, not a refused page
-            with _store_errors(), transaction(engine) as session:
-                responding.mark_opened(session=session, invitation_id=target.invitation_id)
-        except StoreUnavailable:
-            pass
+        form = _form(session, engine, target.assessment_key, target.group)
+    if record_opening and not target.opened:
+        record_first_visit(engine=engine, invitation_id=target.invitation_id)
     return SurveyVisit(target, form)
+
+
+def record_first_visit(*, engine: Engine, invitation_id: int) -> None:
+    """Note the time a link was first opened; a database that cannot take the write now only
+    loses that time, never the respondent's page."""
+    try:
+        with _store_errors(), transaction(engine) as session:
+            responding.mark_opened(session=session, invitation_id=invitation_id)
+    except StoreUnavailable:
+        pass
 
 
 def save_draft(*, engine: Engine, token: str | None, answers: Answers) -> bool:

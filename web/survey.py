@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 from sqlalchemy.engine import Engine
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -227,7 +228,9 @@ class SurveyWeb:
                 return Response("The form is larger than any survey answer can be.", status_code=413)
             data = await request.form(max_fields=500)
         try:
-            visit = await run_in_threadpool(responding.visit, engine=self.engine, token=token)
+            visit = await run_in_threadpool(
+                responding.visit, engine=self.engine, token=token, record_opening=False
+            )
         except UnknownLink:
             return self._notice(request, "invalid_link", list(i18n.LANGUAGES), 404)
         except StoreUnavailable:
@@ -243,7 +246,12 @@ class SurveyWeb:
         if data is None:
             resumed = bool(target.draft) and not target.is_open
             answers = answers_from_draft(None if target.is_open else target.draft)
-            return page(answers=answers, resumed=resumed)
+            response = page(answers=answers, resumed=resumed)
+            if not target.opened:  # written once the page is on its way, off the page's time
+                response.background = BackgroundTask(
+                    responding.record_first_visit, engine=self.engine, invitation_id=target.invitation_id
+                )
+            return response
         answers = answers_from_form(form, data)
         if not self._trusted(request, token, data):
             notice = Notice("error", i18n.text(lang, "stale_form"))
