@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     admin_password: str | None = Field(
         default=None, description="Committee password; generated on first start when unset."
     )
+    actor: str | None = Field(
+        default=None,
+        max_length=320,
+        description="Who the command line records in the audit trail (default: the OS user).",
+    )
     db_pool_size: int = Field(
         default=10, ge=1, le=1000, description="PostgreSQL connections kept per app or CLI process."
     )
