@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import assessments, data, fieldwork, mailing, results
+from cli import assessments, data, dma, fieldwork, iro, mailing, results
 
 app = typer.Typer(
     help="Materiality assessment and stakeholder survey toolkit.",
@@ -17,7 +17,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (assessments, results, fieldwork, mailing, data):
+for group in (assessments, results, fieldwork, mailing, data, iro, dma):
     app.add_typer(group.commands)
 
 

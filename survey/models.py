@@ -323,3 +323,8 @@ class GroupTally(Base):
     group_id: Mapped[int] = _cascading("stakeholder_group.id", primary_key=True)
     dimension_id: Mapped[int] = _cascading("dimension.id", primary_key=True)
     n_respondents: Mapped[int] = mapped_column(default=0)
+
+
+# The double-materiality tables live in their own module on the same base; importing it here
+# puts them in `Base.metadata` wherever the schema is used.
+from survey import iro_models as _iro_models  # noqa: E402, F401
