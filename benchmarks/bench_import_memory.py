@@ -1,7 +1,7 @@
 """Peak memory of reading and checking an export, against the file's size.
 
 Writes a wide CSV of `--responses` rows (16 topics), then in a fresh child process per stage
-measures the peak resident memory (the kernel's figure for that child, from wait4) of
+measures the peak resident memory (its VmHWM, read as it exits) of
 
 - baseline: the child importing the toolkit and doing nothing else;
 - read: `read_export` of the file (decoding, parsing, mapping, personal data dropped);
@@ -15,9 +15,6 @@ A1 and XFD1048576) the same way. `--quick` uses 100,000 rows.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -25,8 +22,7 @@ import numpy as np
 
 from benchmarks.bench_import import write_wide
 from survey.catalog import load_catalog
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.hostile_files import corner_workbook, run_child
 
 CHILD = """
 import sys
@@ -54,20 +50,10 @@ if stage == "dry run":
 
 def peak_mb(stage: str, path: Path, database: Path) -> tuple[float, str]:
     """Peak resident memory (MB) of a child running `stage`, and what it printed."""
-    with tempfile.TemporaryFile() as out:
-        child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, stage, str(path), str(database)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        text = out.read().decode(errors="replace").strip()
-    if child.returncode:
-        raise SystemExit(f"{stage} failed: {text}")
-    return usage.ru_maxrss / 1024, text
+    run = run_child(["-c", CHILD, stage, str(path), str(database)], timeout=1800)
+    if run.returncode:
+        raise SystemExit(f"{stage} failed: {run.stderr}")
+    return run.peak_rss_mb, run.stdout.strip()
 
 
 def main() -> None:
@@ -92,9 +78,6 @@ def main() -> None:
                 f"RESULT import-memory {stage}: peak {peak:.0f} MB, above baseline {peak - baseline:.0f} MB, "
                 f"ratio to file size {(peak - baseline) / size_mb:.2f}"
             )
-        sys.path.insert(0, str(ROOT))
-        from tests.hostile_files import corner_workbook
-
         corner = Path(folder) / "corner.xlsx"
         corner.write_bytes(corner_workbook())
         peak, said = peak_mb("read", corner, Path(folder) / "c.db")

@@ -10,7 +10,6 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -94,6 +93,25 @@ def whitespace_gzip(path: Path, gib: int = 4) -> int:
     return count * chunk
 
 
+# Runs `-m module args` or `-c code args` and, at exit, writes the process's own peak resident
+# memory (VmHWM, which starts afresh at exec) to the file named by HOSTILE_PEAK_FILE. (The
+# kernel's ru_maxrss of a child starts from the parent's size at fork, so it cannot be used.)
+PEAK_WRAPPER = """
+import atexit, os, runpy, sys
+def _peak():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            open(os.environ["HOSTILE_PEAK_FILE"], "w").write(line.split()[1])
+atexit.register(_peak)
+kind, target, *rest = sys.argv[1:]
+sys.argv = [target, *rest]
+if kind == "-m":
+    runpy.run_module(target, run_name="__main__", alter_sys=True)
+else:
+    exec(compile(target, "<child>", "exec"), {"__name__": "__main__"})
+"""
+
+
 @dataclass
 class ChildRun:
     returncode: int
@@ -105,31 +123,34 @@ class ChildRun:
 def run_child(
     args: list[str], *, memory_mb: int | None = None, env: dict[str, str] | None = None, timeout: float = 180
 ) -> ChildRun:
-    """Run `python args...` in a child process, its address space capped at `memory_mb`, and
-    return its output and its own peak resident memory (the kernel's figure, from wait4)."""
+    """Run `python -m module ...` or `python -c code ...` (`args`) in a child process, its address
+    space capped at `memory_mb`, and return its output and its own peak resident memory."""
 
     def cap() -> None:
         if memory_mb:
             limit = memory_mb << 20
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
-    child_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen(
-            [sys.executable, *args], stdout=out, stderr=err, preexec_fn=cap, env=child_env, cwd=ROOT
-        )
-        timer = threading.Timer(timeout, child.kill)
-        timer.start()
+    with tempfile.TemporaryDirectory() as folder:
+        peak_file = Path(folder) / "peak"
+        child_env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "HOSTILE_PEAK_FILE": str(peak_file),
+            **(env or {}),
+        }
         try:
-            _, status, usage = os.wait4(child.pid, 0)
-        finally:
-            timer.cancel()
-        child.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return ChildRun(
-            child.returncode,
-            out.read().decode(errors="replace"),
-            err.read().decode(errors="replace"),
-            usage.ru_maxrss / 1024,
-        )
+            done = subprocess.run(
+                [sys.executable, "-c", PEAK_WRAPPER, *args],
+                capture_output=True,
+                preexec_fn=cap,
+                env=child_env,
+                cwd=ROOT,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise AssertionError(f"the child ran over {timeout} s: {args}") from exc
+        peak = int(peak_file.read_text()) / 1024 if peak_file.exists() else float("nan")
+    return ChildRun(
+        done.returncode, done.stdout.decode(errors="replace"), done.stderr.decode(errors="replace"), peak
+    )
