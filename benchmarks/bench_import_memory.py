@@ -58,7 +58,7 @@ def peak_mb(stage: str, path: Path, database: Path) -> tuple[float, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--responses", type=int, default=1_000_000)
+    parser.add_argument("--responses", type=int, default=900_000)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     n = 100_000 if args.quick else args.responses
@@ -73,7 +73,9 @@ def main() -> None:
         baseline, _ = peak_mb("baseline", path, Path(folder) / "b.db")
         print(f"file: {path.name}, {n:,} rows, {size_mb:.1f} MB; baseline process {baseline:.0f} MB")
         for stage in ("read", "dry run"):
-            peak, _ = peak_mb(stage, path, Path(folder) / f"{stage[0]}.db")
+            peak, said = peak_mb(stage, path, Path(folder) / f"{stage[0]}.db")
+            if said:
+                raise SystemExit(f"{stage}: {said}")
             print(
                 f"RESULT import-memory {stage}: peak {peak:.0f} MB, above baseline {peak - baseline:.0f} MB, "
                 f"ratio to file size {(peak - baseline) / size_mb:.2f}"

@@ -7,6 +7,7 @@ import gzip
 import io
 import os
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -121,15 +122,24 @@ class ChildRun:
 
 
 def run_child(
-    args: list[str], *, memory_mb: int | None = None, env: dict[str, str] | None = None, timeout: float = 180
+    args: list[str],
+    *,
+    memory_mb: int | None = None,
+    file_size_limit: int | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 180,
 ) -> ChildRun:
-    """Run `python -m module ...` or `python -c code ...` (`args`) in a child process, its address
-    space capped at `memory_mb`, and return its output and its own peak resident memory."""
+    """Run `python -m module ...` or `python -c code ...` (`args`) in a child process and return
+    its output and its own peak resident memory. `memory_mb` caps its address space,
+    `file_size_limit` each file it writes (bytes)."""
 
     def cap() -> None:
         if memory_mb:
             limit = memory_mb << 20
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        if file_size_limit is not None:  # a write past it fails as on a full disk (EFBIG)
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
 
     with tempfile.TemporaryDirectory() as folder:
         peak_file = Path(folder) / "peak"
