@@ -29,6 +29,7 @@ rows = audit.audit_rows(
     since=audit.parse_since(since.isoformat()) if isinstance(since, dt.date) else None,
 )
 table = pd.DataFrame(rows, columns=audit.COLUMNS)
+table["at"] = [str(at)[:19].replace("T", " ") for at in table["at"]]
 for column in ("before", "after"):
     table[column] = [audit.formatted_value(v) for v in table[column]]
 st.dataframe(
@@ -36,7 +37,16 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     key="audit_table",
-    column_config={"id": st.column_config.NumberColumn("#", format="%d")},
+    column_config={
+        "id": st.column_config.NumberColumn("#", format="%d"),
+        "at": "When (UTC)",
+        "actor": "Who",
+        "action": "Action",
+        "object": "What",
+        "assessment": "Assessment",
+        "before": "Before",
+        "after": "After",
+    },
 )
 one, two = st.columns(2)
 one.download_button(

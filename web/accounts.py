@@ -223,7 +223,7 @@ def identity_provider_configured() -> bool:
 
 
 def page(status: int = 200, **values: Any) -> HTMLResponse:
-    values.setdefault("title", "Sign in")
+    values.setdefault("title", "Committee sign-in")
     values.setdefault("form", "sign-in")
     values.setdefault("next", "/")
     values.setdefault("email", "")
