@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from cli import assessments, audit, data, dma, fieldwork, iro, mailing, results
+from cli import assessments, audit, data, dma, fieldwork, iro, mailing, results, users
 
 app = typer.Typer(
     help="Materiality assessment and stakeholder survey toolkit.",
@@ -41,6 +41,7 @@ def options(
 
 for group in (assessments, results, fieldwork, mailing, data, iro, dma, audit):
     app.add_typer(group.commands)
+app.add_typer(users.commands, name="users")
 
 
 def main() -> None:

@@ -28,6 +28,11 @@ def use_actor_resolver(resolver: Callable[[], str | None] | None) -> None:
     audit.set_actor_resolver(resolver)
 
 
+def require_accounts(required: bool) -> None:
+    """In the app's server every change must come from an account allowed to make it."""
+    audit.require_accounts(required)
+
+
 def current_actor(explicit: str | None = None) -> str:
     return audit.current_actor(explicit)
 
@@ -75,6 +80,11 @@ def audit_rows(
     """Entries in the order they were appended, as rows of :data:`COLUMNS`."""
     with transaction(engine, write=False) as session:
         return [audit.as_row(e) for e in audit.entries(session=session, assessment=assessment, since=since)]
+
+
+def formatted_value(value: Any) -> str:
+    """A before or after value as one line of text."""
+    return _cell(value)
 
 
 def _cell(value: Any) -> str:

@@ -38,7 +38,13 @@ def import_responses(
                 action="responses.import",
                 object=f"responses of assessment {assessment_key}",
                 assessment=assessment_key,
-                after={"summary": str(summary)},
+                after={
+                    "file": summary.filename,
+                    "format": summary.format,
+                    "responses_in_file": summary.responses_in_file,
+                    "added": summary.added,
+                    "duplicates": summary.duplicates,
+                },
             )
         return summary
 

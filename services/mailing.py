@@ -60,7 +60,13 @@ def import_contacts(
                 action="contacts.import",
                 object=f"contacts of assessment {assessment_key}",
                 assessment=assessment_key,
-                after={"result": str(added)},
+                # counts only: the audit trail is kept for good, the addresses are not
+                after={
+                    "file": added.filename,
+                    "added": added.added,
+                    "already_listed": added.already_listed,
+                    "by_group": dict(added.by_group),
+                },
             )
         return added
 

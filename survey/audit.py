@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from survey import accounts_roles
 from survey.models import AppSetting, AuditEntry, table_of, utcnow
 from survey.settings import get_settings
 
@@ -39,6 +40,14 @@ OBJECT_LENGTH = 500
 
 _actor_resolver: Callable[[], str | None] | None = None
 _command_line_actor: str | None = None
+_accounts_only = False
+
+
+def require_accounts(required: bool) -> None:
+    """In the app every change must come from an account whose role allows it (the command
+    line, run by whoever holds the database, may act under any name)."""
+    global _accounts_only
+    _accounts_only = required
 
 
 def set_actor_resolver(resolver: Callable[[], str | None] | None) -> None:
@@ -141,12 +150,19 @@ def record(
     """Append one entry to the audit trail in `session`'s transaction (so it is kept exactly
     when the change it describes is). `action` is a dotted name such as ``method.save``;
     `object` says what was changed (``assessment 2020``); `before` and `after` are
-    JSON-able values (dicts, lists, text, numbers). `actor` None: :func:`current_actor`."""
+    JSON-able values (dicts, lists, text, numbers). `actor` None: :func:`current_actor`.
+
+    Raises :class:`survey.accounts_roles.AccessDenied` when the actor's role may not do
+    `action`; the caller's transaction then rolls back, change and all."""
+    who = current_actor(actor)[:320]
+    refused = accounts_roles.refusal(session, who, action, accounts_only=_accounts_only)
+    if refused:
+        raise accounts_roles.AccessDenied(refused)
     number, previous = _head(session)
     entry = AuditEntry(
         id=number + 1,
         at=utcnow(),
-        actor=current_actor(actor)[:320],
+        actor=who,
         action=action[:64],
         object=object[:OBJECT_LENGTH],
         assessment=assessment,

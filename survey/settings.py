@@ -46,7 +46,23 @@ class Settings(BaseSettings):
         description="Memory (address space, MB) an import started from the app may use in its own process.",
     )
     admin_password: str | None = Field(
-        default=None, description="Committee password; generated on first start when unset."
+        default=None,
+        description="Password of the first admin account, made on the first start when there is no "
+        "account; generated and shown once on the console when unset.",
+    )
+    admin_email: str = Field(
+        default="admin@localhost", max_length=320, description="Address of the first admin account."
+    )
+    session_idle_minutes: float = Field(
+        default=30.0, gt=0, le=7 * 24 * 60, description="A sign-in ends after this many minutes unused."
+    )
+    session_hours: float = Field(
+        default=12.0, gt=0, le=24 * 90, description="A sign-in ends after this many hours in any case."
+    )
+    secure_cookies: bool = Field(
+        default=False,
+        description="Send the sign-in cookie over HTTPS only (set to true when the app is served over "
+        "HTTPS, as it should be in production).",
     )
     actor: str | None = Field(
         default=None,
