@@ -225,7 +225,7 @@ def _draw_sign_in(base: str, ready: threading.Event, go: threading.Event, delay:
             page = browser.new_page()
             began = time.perf_counter()
             page.goto(base)
-            page.get_by_label("Committee password").wait_for(timeout=60_000)
+            page.get_by_label("Password").wait_for(timeout=60_000)
             drawn = time.perf_counter() - began
             page.close()
             return drawn

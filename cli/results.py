@@ -38,15 +38,28 @@ def write_run_files(result: AnalysisResult, out: str | Path) -> list[Path]:
     return write_atomically(Path(out), run_files(result))
 
 
-def write_report_pack(result: AnalysisResult, out: str | Path, channel_stats: pd.DataFrame) -> WrittenPack:
-    """Render the report pack and write it into `out`, all files or none (staged, then moved)."""
-    from core.files import write_atomically
+def write_report_pack(
+    result: AnalysisResult,
+    out: str | Path,
+    channel_stats: pd.DataFrame,
+    *,
+    with_files: dict[str, bytes] | None = None,
+) -> WrittenPack:
+    """Render the report pack and write it, with `with_files` (the result files), as the folder
+    `out`: written beside it, then renamed into place, so that a failure leaves the previous
+    pack whole (:func:`core.files.replace_folder`)."""
+    from core.files import WriteFailed, replace_folder
     from render.pack import report_pack
 
     timings: dict[str, float] = {}
-    contents = report_pack(result, channel_stats, timings=timings)
+    try:
+        contents = {**(with_files or {}), **report_pack(result, channel_stats, timings=timings)}
+    except OSError as exc:  # the renderers' temporary files: a full disk
+        raise WriteFailed(
+            f"cannot render the report pack: {exc.strerror or exc}; {Path(out).absolute()} was left as it was"
+        ) from None
     started = time.perf_counter()
-    files = write_atomically(Path(out), contents)
+    files = replace_folder(Path(out), contents)
     timings["writing files"] = time.perf_counter() - started
     return WrittenPack(files, timings)
 
@@ -71,8 +84,9 @@ def run(
     chosen = method_file(method) if method else None
     inputs = analysis_inputs(engine=open_engine(db), assessment_key=assessment, method=chosen)
     result = analyse_inputs(inputs)
-    write_run_files(result, out)
-    pack = write_report_pack(result, out, inputs.channel_stats)
+    from analysis.pipeline import run_files
+
+    pack = write_report_pack(result, out, inputs.channel_stats, with_files=run_files(result))
     tiers = result.topics["tier"].value_counts()
     summary = ", ".join(f"{tiers[name]} {name}" for name in ["high", "material", "low"] if name in tiers)
     unstable = result.topics.loc[result.topics["p_tier"] < UNCERTAIN_P_TIER, "topic"].tolist()
@@ -82,4 +96,4 @@ def run(
     if inputs.previous is not None:
         typer.echo(f"Compared with assessment '{inputs.previous.key}'.")
     typer.echo(f"Wrote {', '.join(RUN_FILES)} to {out}.")
-    typer.echo(f"Wrote the report pack: {', '.join(path.name for path in pack.files)}.")
+    typer.echo(f"Wrote the report pack: {', '.join(path.name for path in pack.files[len(RUN_FILES) :])}.")

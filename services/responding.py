@@ -47,9 +47,18 @@ def _store_errors() -> Iterator[None]:
         raise StoreUnavailable(str(getattr(error, "orig", error) or error)) from error
 
 
-@lru_cache(maxsize=1)
+_store_guard = threading.Lock()
+
+
 def store() -> Engine:
-    """The database of the settings, opened once per process (the plain HTTP routes use it)."""
+    """The database of the settings, opened once per process (the plain HTTP routes use it);
+    the first requests of a burst wait for one opening instead of each opening it."""
+    with _store_guard:
+        return _open_store()
+
+
+@lru_cache(maxsize=1)
+def _open_store() -> Engine:
     return create_db_engine(get_settings().database_url)
 
 
@@ -91,15 +100,13 @@ _forms_guard = threading.Lock()
 
 def _form(session: Session, engine: Engine, assessment_key: str, group: str) -> SurveyForm:
     key = (engine.url.render_as_string(hide_password=True), assessment_key, group)
-    now = time.monotonic()
-    with _forms_guard:
+    with _forms_guard:  # on a miss the others wait for this read rather than each reading
         kept = _forms.get(key)
-    if kept is not None and kept[0] > now:
-        return kept[1]
-    form = responding.survey_form(session=session, assessment_key=assessment_key, group=group)
-    with _forms_guard:
-        _forms[key] = (now + FORM_SECONDS, form)
-    return form
+        if kept is not None and kept[0] > time.monotonic():
+            return kept[1]
+        form = responding.survey_form(session=session, assessment_key=assessment_key, group=group)
+        _forms[key] = (time.monotonic() + FORM_SECONDS, form)
+        return form
 
 
 def visit(*, engine: Engine, token: str | None, record_opening: bool = True) -> SurveyVisit:

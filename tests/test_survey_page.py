@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from accounts_helpers import sign_in
 from PIL import Image
 from sqlalchemy import event, func, select
 from starlette.applications import Starlette
@@ -449,9 +450,9 @@ def test_the_committee_preview_page_links_to_a_working_preview(engine, client, m
     st.cache_resource.clear()
     try:
         at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "navigation.py"), default_timeout=60)
-        at.session_state["committee_signed_in"] = True
+        sign_in(at, "committee")
         at.run()  # the committee's pages are registered once signed in
-        at.switch_page("app_pages/survey.py")
+        at.switch_page("app_pages/survey_preview.py")
         at.run()
         assert not at.exception, at.exception
         at.selectbox(key="preview_group").set_value("employees").run()
