@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from survey import assessments, campaign, demo
+from survey import assessments, campaign, demo, iro_demo
 from survey.catalog import Catalog, load_catalog
 from survey.db import transaction
 from survey.models import Assessment
@@ -91,4 +91,7 @@ def create_from_tables(
 def create_demo(*, engine: Engine) -> list[str]:
     """Create the demo assessments that do not exist yet; returns the keys created."""
     with transaction(engine) as session:
-        return demo.create_demo(session=session)
+        created = demo.create_demo(session=session)
+        if iro_demo.create_dma_demo(session=session) and not created:
+            created = [f"{iro_demo.DEMO_KEY} (double materiality)"]
+        return created

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, aliased
 
 from core.aggregates import MOMENTS, SUMMARY_TABLES, Aggregates, canonical_moments, summarise_ratings
 from survey.db import head_revision, schema_revision, transaction
+from survey.iro_backup import check_dma
 from survey.models import (
     Assessment,
     Channel,
@@ -85,6 +86,8 @@ def check_database(engine: Engine) -> IntegrityReport:
         return report
     with transaction(engine, write=False) as session:
         _check_references(session, report)
+        if "iro_rating" in inspect(session.connection()).get_table_names():  # schema 0005 and later
+            check_dma(session, report)
         for assessment in session.scalars(select(Assessment).order_by(Assessment.id)):
             _check_aggregates(session, assessment, report)
     return report
