@@ -17,11 +17,19 @@ pages = [
     st.Page("app_pages/imports.py", title="Import", icon=":material/upload_file:"),
     st.Page("app_pages/reports.py", title="Reports", icon=":material/download:"),
 ]
+# --- double materiality (IRO register, rating, matrix, calibration and sign-off) ---
+double_materiality = [
+    st.Page("app_pages/iro_register.py", title="IRO register", icon=":material/list_alt:"),
+    st.Page("app_pages/dma_ratings.py", title="IRO rating", icon=":material/rate_review:"),
+    st.Page("app_pages/dma_matrix.py", title="Double materiality", icon=":material/grid_view:"),
+    st.Page("app_pages/dma_signoff.py", title="Calibration and sign-off", icon=":material/task_alt:"),
+]
+# --- end of double materiality ---
 # The survey answers links (/survey?token=...) for everyone; all else needs the committee's sign-in.
 survey = st.Page("app_pages/survey.py", title="Survey", url_path="survey", visibility="hidden")
 if committee_signed_in():
     sign_out_button()
-    st.navigation([*pages, survey]).run()
+    st.navigation({"Assessment": [*pages, survey], "Double materiality": double_materiality}).run()
 else:
     sign_in = st.Page("app_pages/login.py", title="Sign in", url_path="sign-in", default=True)
     st.navigation([sign_in, survey], position="hidden").run()
