@@ -14,6 +14,7 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -24,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
+from core.textsafety import storable_rows
 from survey.settings import get_settings
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -64,6 +66,20 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_transaction.get() else "BEGIN")
 
 
+def _clean_parameters(
+    _connection: Connection, _cursor: object, statement: str, parameters: Any, _context: object, _many: bool
+) -> tuple[str, Any]:
+    """Every statement's text parameters without NUL, control and bidirectional-override
+    characters (:mod:`core.textsafety`): PostgreSQL refuses NUL, and the others garble text."""
+    if isinstance(parameters, dict):
+        return statement, storable_rows([parameters])[0]
+    if isinstance(parameters, tuple):
+        return statement, storable_rows([parameters])[0]
+    if isinstance(parameters, list):
+        return statement, storable_rows(parameters)
+    return statement, parameters
+
+
 def create_db_engine(url: str | None = None, *, upgrade: bool = True, pool_size: int | None = None) -> Engine:
     """Open the database at `url` (default: settings) and bring its schema up to date.
 
@@ -86,6 +102,7 @@ def create_db_engine(url: str | None = None, *, upgrade: bool = True, pool_size:
     else:
         size = pool_size or settings.db_pool_size
         engine = create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=size)
+    event.listen(engine, "before_cursor_execute", _clean_parameters, retval=True)
     if upgrade:
         upgrade_schema(engine)
     return engine
