@@ -29,7 +29,16 @@ from sqlalchemy.orm import Session
 
 from core.limits import LimitExceeded, gunzip_capped, read_capped
 from survey.assessments import create_assessment, load_index, read_catalog
-from survey.catalog import Catalog, ChannelSpec, DimensionSpec, FocusSpec, GroupSpec, Scale, TopicSpec
+from survey.catalog import (
+    Catalog,
+    ChannelSpec,
+    DimensionSpec,
+    FocusSpec,
+    GroupSpec,
+    Scale,
+    TopicSpec,
+    name_clashes,
+)
 from survey.errors import StoreError
 from survey.iro_backup import DmaSection, export_dma, import_dma
 from survey.models import (
@@ -367,6 +376,9 @@ def _cross_references(f: AssessmentFile) -> list[str]:
     for label, keys in unique:
         for duplicate in _repeated(keys):
             problems.append(f"{label}: {duplicate!r} appears more than once")
+    problems.extend(
+        name_clashes(Catalog(f.topics, f.groups, f.channels, f.focus_areas, f.dimensions, Scale()))
+    )
     for i, g in enumerate(f.groups):
         if g.dimension not in dimensions:
             problems.append(f"groups.{i}.dimension_key: unknown dimension '{g.dimension}'")
