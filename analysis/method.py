@@ -192,6 +192,8 @@ RECORD_ONLY_KEYS = frozenset(
         "p_tier",
         "minority",
         "suppression",
+        "groups_left_out",
+        "small_cells_left_out",
         "dont_know",
         "fingerprint",
         "previous_assessment",

@@ -37,6 +37,7 @@ from analysis.scores import (
     axis_scores,
     group_statistics,
     nominal_weights,
+    reportable_statistics,
 )
 from analysis.tiers import MaterialityTiers, tier_names
 from core import __version__ as TOOLKIT_VERSION  # noqa: N812 - a constant
@@ -115,7 +116,8 @@ def analyse(
     `strict=False` tolerates explicit weights that do not fit the groups (used for `previous`).
     """
     method = method or MethodConfig()
-    stats = group_statistics(data.aggregates, scale_min=data.scale_min, scale_max=data.scale_max)
+    all_stats = group_statistics(data.aggregates, scale_min=data.scale_min, scale_max=data.scale_max)
+    stats = reportable_statistics(all_stats, method.min_group_size)
     topic_keys = sorted(data.topics["topic"])
     weights = {
         dimension: nominal_weights(data.groups, dimension, method, strict=strict)
@@ -137,8 +139,8 @@ def analyse(
     }
     stakeholder, business = axes[STAKEHOLDER_DIMENSION], axes[BUSINESS_DIMENSION]
     topics, thresholds = _topic_table(data, topic_keys, stakeholder, business, method)
-    groups = _group_table(data, stats, axes, topics, method)
-    agreement = _agreement(data, stats, stakeholder, method)
+    groups = _group_table(data, all_stats, stats, axes, topics, method)
+    agreement = _agreement(data, all_stats, stats, stakeholder, weights[STAKEHOLDER_DIMENSION])
 
     previous_result = None
     if previous is not None:
@@ -153,6 +155,8 @@ def analyse(
         business_weights=_percent(weights[BUSINESS_DIMENSION], business, data, BUSINESS_DIMENSION),
         previous=previous_result,
         source=source,
+        left_out=_left_out(all_stats, stats),
+        small_cells=sum(len(all_stats[k].topics) - len(stats[k].topics) for k in stats),
     )
     return AnalysisResult(
         data=data,
@@ -175,15 +179,20 @@ def _members(data: AssessmentData, stats: dict, dimension: str) -> list[GroupSta
 def _percent(
     nominal: dict | None, axis: AxisScores, data: AssessmentData, dimension: str
 ) -> dict[str, float]:
-    """Nominal group weights in percent; for "respondents" each group's share of respondents."""
-    if nominal is not None:
-        return dict(sorted(nominal.items()))
+    """Group weights in effect, in percent: the nominal weights with the groups left out (too
+    few respondents) at 0 and the rest rescaled; for "respondents" each included group's share
+    of the included respondents."""
     members = list(data.groups.loc[data.groups["dimension"] == dimension, "group"])
+    included = set(axis.groups)
+    if nominal is not None:
+        kept = {g: (w if g in included else 0.0) for g, w in nominal.items()}
+        total = sum(kept.values())
+        return {g: (100.0 * w / total if total else 0.0) for g, w in sorted(kept.items())}
     respondents = data.aggregates.respondents
     counts = {
         g: float(n)
         for g, d, n in respondents[["group", "dimension", "n_respondents"]].itertuples(index=False)
-        if d == dimension and g in members
+        if d == dimension and g in members and g in included
     }
     total = sum(counts.values())
     return {g: (100.0 * counts.get(g, 0.0) / total if total else 0.0) for g in sorted(members)}
@@ -251,12 +260,17 @@ def _topic_table(
 
 def _group_table(
     data: AssessmentData,
+    all_stats: dict,
     stats: dict,
     axes: dict[str, AxisScores],
     topics: pd.DataFrame,
     method: MethodConfig,
 ) -> pd.DataFrame:
     """Every group's mean per topic; figures from fewer than min_group_size are withheld.
+
+    `all_stats` give the counts (respondents and "don't know" per topic, shown for every group),
+    `stats` the reportable means (:func:`analysis.scores.reportable_statistics`); a cell that is
+    not reportable is suppressed and has weight 0, as it counts in no overall figure.
 
     A group holds a minority view of a topic when its mean lies at least `minority_gap`
     above the overall score and the lower end of the group mean's interval (normal, at the
@@ -270,9 +284,11 @@ def _group_table(
     topic_order = list(topics["topic"])
     rows = []
     for group, name, dimension in data.groups[["group", "name", "dimension"]].itertuples(index=False):
+        counted: GroupStatistics | None = all_stats.get((group, dimension))
         s: GroupStatistics | None = stats.get((group, dimension))
         axis = axes.get(dimension)
         reference = overall[dimension] if dimension in overall else pd.Series(dtype=float)
+        counts = {t: i for i, t in enumerate(counted.topics)} if counted is not None else {}
         position = {t: i for i, t in enumerate(s.topics)} if s is not None else {}
         se = s.standard_error() if s is not None else np.array([])
         weights: dict[str, float] = {}
@@ -280,12 +296,15 @@ def _group_table(
             g = axis.groups.index(group)
             weights = {t: 100.0 * float(axis.weights[g, j]) for j, t in enumerate(axis.topics)}
         for topic in topic_order:
+            c = counts.get(topic)
+            n = int(counted.n[c]) if counted is not None and c is not None else 0
+            dont_know = int(counted.n_dont_know[c]) if counted is not None and c is not None else 0
             i = position.get(topic)
-            n, mean, dont_know, low = 0, math.nan, 0, math.nan
+            suppressed = s is None or i is None
+            mean, low = math.nan, math.nan
             if s is not None and i is not None:
-                n, mean, dont_know = int(s.n[i]), float(s.mean[i]), int(s.n_dont_know[i])
+                mean = float(s.mean[i])
                 low = mean - z * float(se[i])
-            suppressed = n < method.min_group_size
             overall_score = float(reference.get(topic, math.nan))
             gap = math.nan if suppressed else mean - overall_score
             minority = bool(math.isfinite(gap) and gap >= method.minority_gap and low > overall_score)
@@ -295,7 +314,7 @@ def _group_table(
                     name,
                     dimension,
                     topic,
-                    math.nan if suppressed else mean,
+                    mean,
                     n,
                     suppressed,
                     minority,
@@ -308,29 +327,45 @@ def _group_table(
     return frame.astype({"n": np.int64, "n_dont_know": np.int64, "suppressed": bool, "minority": bool})
 
 
-def _agreement(data: AssessmentData, stats: dict, stakeholder: AxisScores, method: MethodConfig) -> Agreement:
-    """Kendall's W and Spearman's rho over groups large enough to report; alpha over respondents.
-
-    Only groups included in the stakeholder score take part; per-topic group means from fewer
-    than min_group_size respondents are left out, as are groups with fewer respondents.
-    """
-    reportable = []
-    means = {}
-    for group in data.groups.loc[data.groups["dimension"] == STAKEHOLDER_DIMENSION, "group"]:
-        s = stats.get((group, STAKEHOLDER_DIMENSION))
-        if s is None or group not in stakeholder.groups:
-            continue
-        if s.n_respondents < method.min_group_size:
-            continue
-        reportable.append(group)
-        means[group] = pd.Series(np.where(s.n >= method.min_group_size, s.mean, np.nan), index=list(s.topics))
+def _agreement(
+    data: AssessmentData, all_stats: dict, stats: dict, stakeholder: AxisScores, weights: dict | None
+) -> Agreement:
+    """Kendall's W and Spearman's rho over the stakeholder groups in the score; alpha over their
+    respondents. Only reportable figures take part (:func:`analysis.scores.reportable_statistics`):
+    a group, or a group's topic, with fewer than min_group_size respondents is left out of every
+    statistic, alpha included."""
+    members = data.groups.loc[data.groups["dimension"] == STAKEHOLDER_DIMENSION, "group"]
+    reportable = [g for g in members if g in stakeholder.groups]  # in catalog order
+    means = {
+        group: pd.Series(
+            stats[(group, STAKEHOLDER_DIMENSION)].mean,
+            index=list(stats[(group, STAKEHOLDER_DIMENSION)].topics),
+        )
+        for group in reportable
+    }
     table = pd.DataFrame(means).T.reindex(index=reportable, columns=list(stakeholder.topics))
     histogram = data.aggregates.histogram
-    included = histogram[
-        (histogram["dimension"] == STAKEHOLDER_DIMENSION) & histogram["group"].isin(list(stakeholder.groups))
-    ]
+    cells = {(g, t) for g in reportable for t in stats[(g, STAKEHOLDER_DIMENSION)].topics}
+    in_score = (
+        [(str(g), str(t)) in cells for g, t in histogram[["group", "topic"]].itertuples(index=False)]
+        if len(histogram)
+        else []
+    )
+    included = (
+        histogram[
+            (histogram["dimension"] == STAKEHOLDER_DIMENSION).to_numpy() & np.array(in_score, dtype=bool)
+        ]
+        if len(histogram)
+        else histogram
+    )
     counts = value_counts_from_histogram(included, data.scale_min, data.scale_max)
-    excluded = sorted(set(stakeholder.groups) - set(reportable))
+    excluded = sorted(
+        g
+        for g in members
+        if (g, STAKEHOLDER_DIMENSION) in all_stats
+        and (g, STAKEHOLDER_DIMENSION) not in stats
+        and (weights is None or weights.get(g, 0.0) > 0)
+    )
     complete = table.dropna(axis=1, how="any")
     return Agreement(
         kendall_w=kendall_w(table) if len(table) else None,
@@ -383,6 +418,14 @@ def fingerprint(data: AssessmentData) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _left_out(all_stats: dict, stats: dict) -> dict[str, list[str]]:
+    """Per dimension, the groups left out of every figure for having too few respondents."""
+    out: dict[str, list[str]] = {}
+    for group, dimension in sorted(set(all_stats) - set(stats), key=lambda k: (k[1], k[0])):
+        out.setdefault(dimension, []).append(group)
+    return out
+
+
 def method_record(
     data: AssessmentData,
     method: MethodConfig,
@@ -391,6 +434,8 @@ def method_record(
     business_weights: dict[str, float],
     previous: AnalysisResult | None,
     source: dict | None,
+    left_out: dict[str, list[str]] | None = None,
+    small_cells: int = 0,
 ) -> dict[str, Any]:
     """The method as configured, what each figure means, and what it was applied to."""
     level = f"{method.interval_level:.0%}"
@@ -431,9 +476,13 @@ def method_record(
                 f"lower end of its {level} interval still above it"
             ),
             "suppression": (
-                f"per-group figures built from fewer than {method.min_group_size} respondents are withheld "
-                "(mean, gap, correlations); such groups still count in the overall scores"
+                f"a group with fewer than {method.min_group_size} respondents, and a group's topic rated by "
+                f"fewer than {method.min_group_size}, is left out of every published figure: overall scores, "
+                "intervals, top-box shares, tiers, agreement and correlations; only its counts of "
+                "respondents and of 'don't know' are shown"
             ),
+            "groups_left_out": left_out or {},
+            "small_cells_left_out": small_cells,
             "dont_know": "'don't know' is not a rating: it counts in neither means nor n",
             "fingerprint": fingerprint(data),
             "previous_assessment": previous.data.key if previous is not None else None,

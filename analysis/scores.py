@@ -145,6 +145,42 @@ def group_statistics(
     return out
 
 
+def reportable_statistics(
+    stats: Mapping[tuple[str, str], GroupStatistics], min_group_size: int
+) -> dict[tuple[str, str], GroupStatistics]:
+    """The statistics that may enter a published figure.
+
+    A group with fewer than `min_group_size` respondents on a dimension is left out entirely,
+    and within a group a topic rated by fewer than `min_group_size` respondents is left out of
+    that topic. What is left out counts nowhere: not in a score, an interval, a tier, a top-box
+    share or an agreement statistic. (Were it to count in a weighted overall score while the
+    other groups' means and weights are published, (overall - sum of visible weight x mean) /
+    hidden weight would give its mean back.)
+    """
+    out: dict[tuple[str, str], GroupStatistics] = {}
+    for key, s in stats.items():
+        if s.n_respondents < min_group_size:
+            continue
+        keep = s.n >= min_group_size
+        if not keep.any():
+            continue
+        if keep.all():
+            out[key] = s
+            continue
+        out[key] = GroupStatistics(
+            group=s.group,
+            dimension=s.dimension,
+            topics=tuple(t for t, k in zip(s.topics, keep, strict=True) if k),
+            n=s.n[keep],
+            mean=s.mean[keep],
+            covariance=s.covariance[np.ix_(keep, keep)],
+            counts=s.counts[keep],
+            n_dont_know=s.n_dont_know[keep],
+            n_respondents=s.n_respondents,
+        )
+    return out
+
+
 def _keys(frame: pd.DataFrame) -> np.ndarray:
     """One string per row naming its (group, dimension)."""
     if frame.empty:

@@ -102,11 +102,21 @@ def stakeholders_section(result: AnalysisResult, channel_stats: pd.DataFrame) ->
             "the number of responses received from each group."
         )
     min_size = result.method.get("min_group_size")
-    small = external[external["responses"] < (min_size or 0)]
-    if len(small):
+    names = data.groups.set_index("group")["name"]
+    left_out = [
+        str(names.get(g, g)) for gs in (result.method.get("groups_left_out") or {}).values() for g in gs
+    ]
+    if left_out:
         paragraphs.append(
-            f"{join(list(small['group_name']))} gave fewer than {min_size} responses: their ratings count in "
-            "the overall scores, but their own averages are not reported, to protect the respondents."
+            f"{join(left_out)} gave fewer than {min_size} responses: "
+            f"{'it is' if len(left_out) == 1 else 'they are'} left out of every figure of this report "
+            "(scores, intervals, tiers and agreement), so that no respondent's answers can be worked out "
+            "from them."
+        )
+    if result.method.get("small_cells_left_out"):
+        paragraphs.append(
+            f"Likewise, a group's ratings of a topic that fewer than {min_size} of its respondents rated "
+            "are left out of that topic's figures."
         )
     shown = table[["group_name", "channels", "links_issued", "responses", "response_rate"]].copy()
     shown["links_issued"] = shown["links_issued"].map(lambda v: whole(v, NOT_TRACKED))
