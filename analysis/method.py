@@ -189,6 +189,7 @@ RECORD_ONLY_KEYS = frozenset(
         "business_significance",
         "top_box",
         "interval",
+        "draws",
         "p_tier",
         "minority",
         "suppression",

@@ -461,14 +461,18 @@ def method_record(
                 "stakeholder importance"
             ),
             "interval": (
-                f"{level} percentile interval of {method.resamples} draws of a normal-approximation "
-                "respondent bootstrap: each group's respondents resampled separately, the group's vector "
-                "of topic means drawn from a normal distribution with the pairwise-deletion covariance of "
-                "its respondents' ratings divided by n (delta method), clipped to the scale, combined with "
-                "the group weights"
+                f"{level} Welch interval: estimate +- Student t quantile x standard error, the standard "
+                "error from each group's n - 1 sample covariance of its respondents' ratings (pairwise "
+                "deletion) divided by n and the group weights, the degrees of freedom by "
+                "Welch-Satterthwaite; clipped to the scale"
+            ),
+            "draws": (
+                f"{method.resamples} normal-approximation draws (multivariate t per group, n - 1 degrees of "
+                "freedom, clipped to the scale, combined with the group weights), not resamples of the "
+                "respondents; they give p_tier, the rank intervals and the probabilities of tiers"
             ),
             "p_tier": (
-                "share of the resampled draws in which the topic lands in its assigned tier when the tiering "
+                "share of the draws in which the topic lands in its assigned tier when the tiering "
                 "is refitted on the draw"
             ),
             "minority": (

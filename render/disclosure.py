@@ -199,9 +199,9 @@ def weighting_section(result: AnalysisResult) -> Section:
         first,
         "Significance to the business is the average rating of the internal assessors. The combined score "
         f"of a topic is {combined_score_text(method.get('combined_score'))}.",
-        f"Each score is given with a {percent(level)} interval from {method.get('resamples', 'n/a')} "
-        f"resamples of the respondents (seed {method.get('seed', 'n/a')}), so that small differences "
-        "between topics are not over-read.",
+        f"Each score is given with a {percent(level)} interval (Student's t, with the sample variance of "
+        "each group's ratings and Welch's degrees of freedom when groups are combined), so that small "
+        "differences between topics are not over-read.",
     ]
     return Section(
         "How the scores were computed", "GRI 3-1-a-ii; ESRS 2 IRO-1 (methods and assumptions)", paragraphs
@@ -228,7 +228,8 @@ def tiers_section(result: AnalysisResult) -> Section:
     uncertain = topics[topics["p_tier"] < UNCERTAIN_P_TIER]
     resamples = method.get("resamples", "n/a")
     second = (
-        f"To test how stable the tiers are, the tiering was repeated on {resamples} resampled data sets: "
+        f"To test how stable the tiers are, the tiering was repeated on {resamples} normal-approximation "
+        f"draws of the scores (seed {method.get('seed', 'n/a')}): "
         f"{len(stable)} of {len(topics)} topics stayed in their tier in at least {percent(STABLE_P_TIER)} "
         "of them."
     )
