@@ -38,8 +38,9 @@ from analysis.scores import (
     group_statistics,
     nominal_weights,
     reportable_statistics,
+    welch_interval,
 )
-from analysis.tiers import MaterialityTiers, tier_names
+from analysis.tiers import NOT_MATERIAL, MaterialityTiers, break_test, tier_names
 from core import __version__ as TOOLKIT_VERSION  # noqa: N812 - a constant
 from core.aggregates import MOMENTS, SUMMARY_TABLES, AssessmentData, canonical_moments
 from core.formats import csv_text, json_text
@@ -61,6 +62,18 @@ TOPIC_COLUMNS = [
     "rank",
     "n_respondents",
     "n_business",
+    "combined_low",
+    "combined_high",
+    "p_material",
+    "p_high",
+    "rank_low",
+    "rank_high",
+    "stakeholder_se",
+    "stakeholder_df",
+    "business_se",
+    "business_df",
+    "combined_se",
+    "combined_df",
 ]
 GROUP_COLUMNS = [
     "group",
@@ -92,8 +105,11 @@ class AnalysisResult:
 
     @property
     def tier_order(self) -> list[str]:
-        """The names of the result's tiers, the most material first."""
-        return tier_names(int(self.method["tiering"]["n_tiers"]))
+        """The names of the result's tiers, the most material first ("not material" last, when a topic is)."""
+        names = tier_names(int(self.method["tiering"]["n_tiers"]))
+        if (self.topics["tier"] == NOT_MATERIAL).any():
+            names.append(NOT_MATERIAL)
+        return names
 
     @property
     def interval_level(self) -> float:
@@ -108,12 +124,17 @@ def analyse(
     *,
     source: dict | None = None,
     strict: bool = True,
+    threshold_provenance: dict | None = None,
 ) -> AnalysisResult:
     """The materiality result of `data` under `method` (defaults when None).
 
     `previous` is last year's assessment; it is analysed with the same method so that the
     changes compare like with like. `source` says where the method came from (recorded).
     `strict=False` tolerates explicit weights that do not fit the groups (used for `previous`).
+    `threshold_provenance` says who set the method's thresholds on the scale and when, and when
+    the assessment's results could first be computed (``set_by``, ``set_at``,
+    ``results_first_computed``, ISO times); recorded, and a threshold set after the first
+    results is flagged.
     """
     method = method or MethodConfig()
     all_stats = group_statistics(data.aggregates, scale_min=data.scale_min, scale_max=data.scale_max)
@@ -138,7 +159,8 @@ def analyse(
         for dimension in (STAKEHOLDER_DIMENSION, BUSINESS_DIMENSION)
     }
     stakeholder, business = axes[STAKEHOLDER_DIMENSION], axes[BUSINESS_DIMENSION]
-    topics, thresholds = _topic_table(data, topic_keys, stakeholder, business, method)
+    topics, tier_fit = _topic_table(data, topic_keys, stakeholder, business, method)
+    thresholds = list(tier_fit.estimator.thresholds_) if tier_fit.estimator is not None else []
     groups = _group_table(data, all_stats, stats, axes, topics, method)
     agreement = _agreement(data, all_stats, stats, stakeholder, weights[STAKEHOLDER_DIMENSION])
 
@@ -156,6 +178,8 @@ def analyse(
         previous=previous_result,
         source=source,
         left_out=_left_out(all_stats, stats),
+        threshold_record=threshold_record(method, data, thresholds, threshold_provenance),
+        natural_break=tier_fit.break_test,
         small_cells=sum(len(all_stats[k].topics) - len(stats[k].topics) for k in stats),
     )
     return AnalysisResult(
@@ -198,19 +222,61 @@ def _percent(
     return {g: (100.0 * counts.get(g, 0.0) / total if total else 0.0) for g in sorted(members)}
 
 
+def material_threshold(method: MethodConfig, data: AssessmentData) -> float | None:
+    """The combined score below which a topic can be "not material" (None: no such tier)."""
+    if not method.tiering.not_material_tier:
+        return None
+    if method.tiering.material_threshold is not None:
+        return float(method.tiering.material_threshold)
+    return (data.scale_min + data.scale_max) / 2.0
+
+
+def combined_uncertainty(stakeholder: AxisScores, business: AxisScores) -> tuple[np.ndarray, np.ndarray]:
+    """Standard error and Welch-Satterthwaite degrees of freedom of the combined score, the mean
+    of two independent axes (different respondents rate them)."""
+    a, b = stakeholder.se**2 / 4.0, business.se**2 / 4.0
+    se2 = a + b
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df = np.where(se2 > 0, se2**2 / (a**2 / stakeholder.df + b**2 / business.df), np.inf)
+    return np.sqrt(se2), df
+
+
+@dataclass(frozen=True)
+class TierFit:
+    """What the tiering of a result needs besides the topic table: the fitted estimator, the
+    combined-score draws (resamples, scored topics) and the natural-break test."""
+
+    estimator: MaterialityTiers | None
+    scored: np.ndarray
+    draws: np.ndarray
+    break_test: dict | None
+
+
 def _topic_table(
     data: AssessmentData,
     topic_keys: list[str],
     stakeholder: AxisScores,
     business: AxisScores,
     method: MethodConfig,
-) -> tuple[pd.DataFrame, list[float]]:
+) -> tuple[pd.DataFrame, TierFit]:
     combined = (stakeholder.estimate + business.estimate) / 2.0
+    combined_se, combined_df = combined_uncertainty(stakeholder, business)
+    combined_low, combined_high = welch_interval(combined, combined_se, combined_df, method.interval_level)
+    combined_low = np.clip(combined_low, data.scale_min, data.scale_max)
+    combined_high = np.clip(combined_high, data.scale_min, data.scale_max)
     scored = ~np.isnan(combined)
-    tier = np.full(len(topic_keys), None, dtype=object)
-    p_tier = np.full(len(topic_keys), np.nan)
-    thresholds: list[float] = []
+    n_topics = len(topic_keys)
+    tier = np.full(n_topics, None, dtype=object)
+    p_tier = np.full(n_topics, np.nan)
+    p_material = np.full(n_topics, np.nan)
+    p_high = np.full(n_topics, np.nan)
+    rank_low = np.full(n_topics, np.nan)
+    rank_high = np.full(n_topics, np.nan)
     config = method.tiering
+    floor = material_threshold(method, data)
+    draws = (business.draws[:, scored] + stakeholder.draws[:, scored]) / 2.0
+    estimator = None
+    test = None
     if scored.sum() >= config.n_tiers:
         estimator = MaterialityTiers(
             method=config.method,
@@ -219,15 +285,27 @@ def _topic_table(
             quantiles=config.quantiles,
             n_init=config.n_init,
             covariance_type=config.covariance_type,
+            material_threshold=floor,
             random_state=method.seed,
         )
         coordinates = np.column_stack([business.estimate[scored], stakeholder.estimate[scored]])
-        estimator.fit(coordinates)
-        draws = np.stack([business.draws[:, scored], stakeholder.draws[:, scored]], axis=2)
-        refitted = estimator.refit_labels(draws)
+        estimator.fit(coordinates, upper=combined_high[scored])
+        pairs = np.stack([business.draws[:, scored], stakeholder.draws[:, scored]], axis=2)
+        refitted = estimator.refit_labels(pairs)
         tier[scored] = estimator.tiers_
         p_tier[scored] = (refitted == estimator.labels_[None, :]).mean(axis=0)
-        thresholds = list(estimator.thresholds_)
+        if floor is not None:
+            p_material[scored] = (draws >= floor).mean(axis=0)
+        if config.method == "thresholds" and estimator.thresholds_:
+            p_high[scored] = (draws >= estimator.thresholds_[-1]).mean(axis=0)
+        # rank 1 = highest combined score, in every draw
+        ranks = (-draws).argsort(axis=1).argsort(axis=1) + 1
+        tail = 100.0 * (1.0 - method.interval_level) / 2.0
+        rank_low[scored] = np.floor(np.percentile(ranks, tail, axis=0))
+        rank_high[scored] = np.ceil(np.percentile(ranks, 100.0 - tail, axis=0))
+        if config.method != "thresholds":
+            rest = combined[scored][~estimator.not_material_]
+            test = break_test(rest, config.n_tiers, random_state=method.seed)
     catalog = data.topics.set_index("topic")
     frame = pd.DataFrame(
         {
@@ -246,8 +324,23 @@ def _topic_table(
             "p_tier": p_tier,
             "n_respondents": stakeholder.n.astype(np.int64),
             "n_business": business.n.astype(np.int64),
+            "combined_low": combined_low,
+            "combined_high": combined_high,
+            "p_material": p_material,
+            "p_high": p_high,
+            "rank_low": pd.array(np.where(np.isnan(rank_low), 0, rank_low).astype(np.int64), dtype="Int64"),
+            "rank_high": pd.array(
+                np.where(np.isnan(rank_high), 0, rank_high).astype(np.int64), dtype="Int64"
+            ),
+            "stakeholder_se": stakeholder.se,
+            "stakeholder_df": stakeholder.df,
+            "business_se": business.se,
+            "business_df": business.df,
+            "combined_se": combined_se,
+            "combined_df": combined_df,
         }
     )
+    frame.loc[np.isnan(rank_low), ["rank_low", "rank_high"]] = pd.NA
     frame = frame.assign(
         _unscored=~scored,
         _combined=-np.nan_to_num(combined, nan=0.0),
@@ -255,7 +348,7 @@ def _topic_table(
     ).sort_values(["_unscored", "_combined", "_stakeholder", "topic"], kind="stable")
     frame = frame.drop(columns=["_unscored", "_combined", "_stakeholder"]).reset_index(drop=True)
     frame["rank"] = np.arange(1, len(frame) + 1, dtype=np.int64)
-    return frame[TOPIC_COLUMNS], thresholds
+    return frame[TOPIC_COLUMNS], TierFit(estimator, scored, draws, test)
 
 
 def _group_table(
@@ -418,6 +511,34 @@ def fingerprint(data: AssessmentData) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def threshold_record(
+    method: MethodConfig, data: AssessmentData, cuts: list[float], provenance: dict | None
+) -> dict[str, Any] | None:
+    """The thresholds on the scale in force, who set them and when, and whether that was after
+    the first results could be seen (None when the method has no threshold on the scale)."""
+    floor = material_threshold(method, data)
+    fixed = method.tiering.method == "thresholds"
+    if floor is None and not fixed:
+        return None
+    chosen = fixed or method.tiering.material_threshold is not None
+    record: dict[str, Any] = {
+        "material_threshold": floor,
+        "cut_points": [float(c) for c in method.tiering.thresholds or []] if fixed else [],
+        "set_by": None,
+        "set_at": None,
+        "results_first_computed": None,
+        "set_after_results": None,
+    }
+    if not chosen:
+        record.update(set_by="toolkit default: the midpoint of the rating scale", set_after_results=False)
+    elif provenance:
+        record.update({k: provenance.get(k) for k in ("set_by", "set_at", "results_first_computed")})
+        if record["set_at"]:
+            first = record["results_first_computed"]
+            record["set_after_results"] = bool(first) and str(record["set_at"]) > str(first)
+    return record
+
+
 def _left_out(all_stats: dict, stats: dict) -> dict[str, list[str]]:
     """Per dimension, the groups left out of every figure for having too few respondents."""
     out: dict[str, list[str]] = {}
@@ -436,6 +557,8 @@ def method_record(
     source: dict | None,
     left_out: dict[str, list[str]] | None = None,
     small_cells: int = 0,
+    threshold_record: dict | None = None,
+    natural_break: dict | None = None,
 ) -> dict[str, Any]:
     """The method as configured, what each figure means, and what it was applied to."""
     level = f"{method.interval_level:.0%}"
@@ -486,6 +609,8 @@ def method_record(
                 "respondents and of 'don't know' are shown"
             ),
             "groups_left_out": left_out or {},
+            "threshold_record": threshold_record,
+            "natural_break": natural_break,
             "small_cells_left_out": small_cells,
             "dont_know": "'don't know' is not a rating: it counts in neither means nor n",
             "fingerprint": fingerprint(data),

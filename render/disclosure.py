@@ -35,7 +35,7 @@ TIERING_TEXT = {
         "least variation within each class"
     ),
     "quantiles": "quantiles of the combined score (rank bands of {shares})",
-    "thresholds": "fixed cut-offs on the combined score, set before the results were known",
+    "thresholds": "fixed cut-offs on the combined score",
     "kmeans": (
         "k-means clustering of the topics' positions on the matrix ({n} clusters), ordered by the "
         "combined score of their centres"
@@ -216,13 +216,40 @@ def tiers_section(result: AnalysisResult) -> Section:
     shares = join([percent(q) for q in tiering.get("quantiles") or []])
     how = TIERING_TEXT.get(kind, kind).format(n=n_tiers, shares=shares or "equal shares")
     tiers = result.tier_order
-    first = f"Topics were sorted into {count(n_tiers, 'tier')} ({join(tiers[:n_tiers])}) by {how}."
+    record = method.get("threshold_record") or {}
+    floor = record.get("material_threshold")
+    first = ""
+    if floor is not None:
+        first = (
+            f"A topic is not material when even the upper end of the {percent(result.interval_level)} "
+            f"interval of its combined score lies below {number(floor)} on the {result.data.scale_min}-"
+            f"{result.data.scale_max} scale; a topic that may be above it is kept. "
+        )
+    first += f"Topics were sorted into {count(n_tiers, 'tier')} ({join(tiers[:n_tiers])}) by {how}."
     if result.thresholds:
         cuts = join([number(t) for t in result.thresholds])
         first += (
             f" The cut-off{'s' if len(result.thresholds) > 1 else ''} fell at a combined score of {cuts}; "
             "on the matrix this is the dashed line."
         )
+    paragraphs = [first]
+    if record:
+        paragraphs.append(threshold_provenance_text(record))
+    test = method.get("natural_break")
+    if test and test.get("gvf") is not None:
+        if test.get("natural_break"):
+            paragraphs.append(
+                f"The scores do have a natural break: the split explains {percent(test['gvf'])} of their "
+                f"variation, more than scores without a break would in all but {percent(test['p_value'])} of "
+                f"{test['draws']} simulations."
+            )
+        else:
+            paragraphs.append(
+                f"The scores have no clear natural break: the split explains {percent(test['gvf'])} of their "
+                f"variation, which scores drawn from one distribution without a break match in "
+                f"{percent(test['p_value'])} of {test['draws']} simulations; the tiers are a division of a "
+                "continuous range, not groups found in the data."
+            )
     topics = result.topics.dropna(subset=["p_tier"])
     stable = topics[topics["p_tier"] >= STABLE_P_TIER]
     uncertain = topics[topics["p_tier"] < UNCERTAIN_P_TIER]
@@ -242,13 +269,31 @@ def tiers_section(result: AnalysisResult) -> Section:
     else:
         second += f" No topic fell below {percent(UNCERTAIN_P_TIER)}."
     unscored = result.topics[result.topics["tier"].isna()]
-    paragraphs = [first, second]
+    paragraphs.append(second)
     if len(unscored):
         paragraphs.append(
             f"Not enough ratings to place {join(list(unscored['name']))}; "
             f"{'it is' if len(unscored) == 1 else 'they are'} listed without a tier."
         )
     return Section("How the tiers were drawn", "GRI 3-1-a-ii; ESRS 2 IRO-1 (thresholds)", paragraphs)
+
+
+def threshold_provenance_text(record: dict) -> str:
+    """Who set the thresholds on the scale and when, and whether that was after the first results."""
+    who, when = record.get("set_by"), record.get("set_at")
+    if record.get("set_after_results"):
+        return (
+            f"The thresholds were set by {who} on {str(when)[:10]}, after the first results could be seen "
+            f"(first response {str(record.get('results_first_computed'))[:10]}); readers should weigh "
+            "the tiers with this in mind."
+        )
+    if when:
+        return (
+            f"The thresholds were set by {who} on {str(when)[:10]}, before the first results could be seen."
+        )
+    if record.get("set_after_results") is False and who:
+        return f"The threshold is the {who}, fixed before any data."
+    return "When the thresholds were set, and by whom, is not recorded."
 
 
 def topics_section(result: AnalysisResult) -> Section:

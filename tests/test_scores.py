@@ -457,7 +457,7 @@ def test_scores_stay_within_the_scale(case):
         assert values.between(scale[0], scale[1]).all(), column
     assert t["top_box"].dropna().between(0, 1).all()
     assert t["p_tier"].dropna().between(0, 1).all()
-    assert set(t["tier"].dropna()) <= {"high", "material"}
+    assert set(t["tier"].dropna()) <= {"high", "material", "not material"}
     assert sorted(t["rank"]) == list(range(1, len(topics) + 1))
     means = result.groups["mean"].dropna()
     assert means.between(scale[0], scale[1]).all()
