@@ -135,10 +135,14 @@ def check_workbook(data: bytes, *, name: str, limits: Limits) -> SheetSize:
             raise limits.refuse(
                 name, f"the workbook unpacks to {unpacked:,} bytes", limits.max_bytes, "MAX_IMPORT_BYTES"
             )
-        sheet = _first_sheet(archive, name)
         size = SheetSize()
-        with archive.open(sheet) as stream:
-            _scan_sheet(stream, name=name, limits=limits, size=size)
+        try:
+            sheet = _first_sheet(archive, name)
+            with archive.open(sheet) as stream:
+                _scan_sheet(stream, name=name, limits=limits, size=size)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+            # a damaged member, an unknown compression, a password
+            raise ValueError(f"{name}: not a readable Excel workbook (damaged archive: {exc})") from None
     return size
 
 

@@ -28,10 +28,13 @@ from analysis.dma_inputs import (
 from analysis.dma_method import DmaMethod, DmaThresholds, applicable_criteria, thresholds_from_dict
 from core.formats import csv_text
 from core.textsafety import neutralise_formula
+from render.dma_disclosure import DmaReport
+from render.dma_pack import add_dma_sheets, dma_pack, dma_run_files
 from survey import iro
 from survey.assessments import get_assessment, previous_assessment
 from survey.db import transaction
 from survey.errors import StoreError
+from survey.iro_catalog import STANDARD_NAMES, standard_of
 from survey.iro_files import IroFileError, read_table
 
 EXPORT_COLUMNS = [
@@ -511,3 +514,41 @@ def reopen(*, engine: Engine, assessment_key: str, actor: str, reason: str) -> N
 def evidence_file(*, engine: Engine, assessment_key: str, evidence_id: int) -> tuple[str, bytes]:
     with transaction(engine, write=False) as session:
         return iro.evidence_file(session=session, assessment_key=assessment_key, evidence_id=evidence_id)
+
+
+def report_of(inputs: DmaInputs, result: DmaResult | None = None) -> DmaReport:
+    """What the disclosure and the files are written from."""
+    topics = inputs.topic_order + sorted(set(inputs.register["topic"]) - set(inputs.topic_order))
+    return DmaReport(
+        year=inputs.year,
+        state=inputs.state,
+        result=result if result is not None else score(inputs),
+        register=inputs.register,
+        ratings=inputs.ratings,
+        consensus=inputs.consensus,
+        threshold_log=inputs.threshold_log,
+        events=inputs.events,
+        survey=inputs.survey,
+        topic_names=inputs.topic_names,
+        standards={topic: standard_of(topic) for topic in topics},
+        standard_names=dict(STANDARD_NAMES),
+    )
+
+
+def run_files(*, engine: Engine, assessment_key: str, workbook: bytes | None = None) -> dict[str, bytes]:
+    """The double-materiality files of `materiality run` (empty when the assessment has no
+    register): :data:`render.dma_pack.DMA_RUN_FILES`, the pack files, and `workbook` (the
+    report's ``report.xlsx``) with the register sheets added."""
+    if not has_register(engine=engine, assessment_key=assessment_key):
+        return {}
+    report = report_of(dma_inputs(engine=engine, assessment_key=assessment_key))
+    files = {**dma_run_files(report), **dma_pack(report)}
+    if workbook is not None:
+        files["report.xlsx"] = add_dma_sheets(workbook, report)
+    return files
+
+
+def has_survey(*, engine: Engine, assessment_key: str) -> bool:
+    """Whether the assessment has stakeholder survey responses to analyse."""
+    with transaction(engine, write=False) as session:
+        return iro.has_responses(session=session, assessment_key=assessment_key)

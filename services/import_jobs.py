@@ -17,7 +17,9 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
 
+from survey.db import describe_database_error
 from survey.importers import ImportFailed, ImportSummary, ParsedExport, Progress, parse_mapping, read_export
 
 POLL_SECONDS = 0.1
@@ -169,8 +171,15 @@ def _child(
         connection.send(("memory", None))
     except ImportFailed as error:
         connection.send(("failed", error))
+    except SQLAlchemyError as exc:  # busy, full, read-only: said in plain words
+        connection.send(
+            (
+                "error",
+                describe_database_error(exc) or f"the database refused the work: {getattr(exc, 'orig', exc)}",
+            )
+        )
     except Exception as exc:  # reported to the parent, which raises it as a plain error
-        connection.send(("error", f"{type(exc).__name__}: {exc}"))
+        connection.send(("error", f"{type(exc).__name__}: {exc}; nothing was written"))
     finally:
         connection.close()
 
@@ -212,7 +221,7 @@ def _isolated(
                     "may use, and stopped; nothing was written. Split the file, or raise "
                     "MATERIALITY_IMPORT_MEMORY_MB"
                 )
-            raise ImportStopped(f"{request.filename}: the import failed ({value}); nothing was written")
+            raise ImportStopped(f"{request.filename}: the import failed: {value}")
     finally:
         receiving.close()
         child.join(timeout=30)

@@ -29,8 +29,18 @@ from sqlalchemy.orm import Session
 
 from core.limits import LimitExceeded, gunzip_capped, read_capped
 from survey.assessments import create_assessment, load_index, read_catalog
-from survey.catalog import Catalog, ChannelSpec, DimensionSpec, FocusSpec, GroupSpec, Scale, TopicSpec
+from survey.catalog import (
+    Catalog,
+    ChannelSpec,
+    DimensionSpec,
+    FocusSpec,
+    GroupSpec,
+    Scale,
+    TopicSpec,
+    name_clashes,
+)
 from survey.errors import StoreError
+from survey.iro_backup import DmaSection, export_dma, import_dma
 from survey.models import (
     Assessment,
     AssessmentStatus,
@@ -134,6 +144,7 @@ class AssessmentFile(_Strict):
     ratings: Ratings
     comments: list[CommentRow]
     method_records: list[MethodRow]
+    double_materiality: DmaSection | None = None
 
 
 # --- export ---------------------------------------------------------------------------------------
@@ -259,6 +270,7 @@ def export_assessment(*, session: Session, assessment_key: str) -> dict[str, Any
             {"created_at": _utc(m.created_at), "author": m.author, "reason": m.reason, "config": m.config}
             for m in methods
         ],
+        "double_materiality": export_dma(session=session, assessment_id=aid),
     }
 
 
@@ -364,6 +376,9 @@ def _cross_references(f: AssessmentFile) -> list[str]:
     for label, keys in unique:
         for duplicate in _repeated(keys):
             problems.append(f"{label}: {duplicate!r} appears more than once")
+    problems.extend(
+        name_clashes(Catalog(f.topics, f.groups, f.channels, f.focus_areas, f.dimensions, Scale()))
+    )
     for i, g in enumerate(f.groups):
         if g.dimension not in dimensions:
             problems.append(f"groups.{i}.dimension_key: unknown dimension '{g.dimension}'")
@@ -557,6 +572,7 @@ def import_assessment(*, session: Session, document: AssessmentFile, as_key: str
             for m in f.method_records
         ],
     )
+    import_dma(session=session, assessment_id=aid, section=f.double_materiality)
     refresh_aggregates(session=session, assessment_id=aid)
     return assessment
 

@@ -29,7 +29,7 @@ from survey.iro_models import (
     IroEvidence,
     IroRating,
 )
-from survey.models import Assessment, RatingHistogram, StakeholderGroup, Topic, utcnow
+from survey.models import Assessment, RatingHistogram, Response, StakeholderGroup, Topic, utcnow
 
 STATES = ("draft", "rating", "calibration", "signed_off")
 REGISTER_COLUMNS = [
@@ -536,3 +536,11 @@ def topic_names(*, session: Session, assessment_key: str) -> list[tuple[str, str
         select(Topic.key, Topic.name_en).where(Topic.assessment_id == assessment.id).order_by(Topic.position)
     ).all()
     return [(k, n) for k, n in rows]
+
+
+def has_responses(*, session: Session, assessment_key: str) -> bool:
+    assessment = get_assessment(session=session, key=assessment_key)
+    return (
+        session.scalar(select(Response.id).where(Response.assessment_id == assessment.id).limit(1))
+        is not None
+    )

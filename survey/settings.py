@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         ge=200,
         description="Memory (address space, MB) an import started from the app may use in its own process.",
     )
+    db_busy_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="Seconds to wait for a SQLite database that another program is writing to.",
+    )
     admin_password: str | None = Field(
         default=None,
         description="Password of the first admin account, made on the first start when there is no "

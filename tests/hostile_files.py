@@ -102,7 +102,10 @@ import atexit, os, runpy, sys
 def _peak():
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
-            open(os.environ["HOSTILE_PEAK_FILE"], "w").write(line.split()[1])
+            try:
+                open(os.environ["HOSTILE_PEAK_FILE"], "w").write(line.split()[1])
+            except OSError:
+                pass  # run as another user
 atexit.register(_peak)
 kind, target, *rest = sys.argv[1:]
 sys.argv = [target, *rest]
@@ -126,12 +129,13 @@ def run_child(
     *,
     memory_mb: int | None = None,
     file_size_limit: int | None = None,
+    user: int | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 180,
 ) -> ChildRun:
     """Run `python -m module ...` or `python -c code ...` (`args`) in a child process and return
     its output and its own peak resident memory. `memory_mb` caps its address space,
-    `file_size_limit` each file it writes (bytes)."""
+    `file_size_limit` each file it writes (bytes); `user` is the user id it runs as."""
 
     def cap() -> None:
         if memory_mb:
@@ -140,6 +144,9 @@ def run_child(
         if file_size_limit is not None:  # a write past it fails as on a full disk (EFBIG)
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
+        if user is not None:  # as this user (the test runs as root, who may write anything)
+            os.setgid(user)
+            os.setuid(user)
 
     with tempfile.TemporaryDirectory() as folder:
         peak_file = Path(folder) / "peak"

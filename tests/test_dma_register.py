@@ -299,3 +299,52 @@ def test_type_cannot_change_under_ratings(engine, assessment, tmp_path):
         dma.save_register(engine=engine, assessment_key=assessment, table=table, actor="ana")["deleted"] == 1
     )
     assert len(dma.dma_inputs(engine=engine, assessment_key=assessment).ratings) == 34
+
+
+def test_backup_carries_the_register_and_check_finds_tampered_evidence(engine, db_url, assessment, tmp_path):
+    from sqlalchemy import update
+
+    from survey.db import transaction
+    from survey.integrity import check_database
+    from survey.iro_models import IroEvidence
+
+    dma.import_register(engine=engine, assessment_key=assessment, path=write_register(tmp_path), actor="ana")
+    dma.import_ratings(engine=engine, assessment_key=assessment, path=write_ratings(tmp_path), actor="ana")
+    dma.set_thresholds(
+        engine=engine, assessment_key=assessment, impact=3, financial=2.5, reason="policy", actor="bo"
+    )
+    dma.set_consensus(
+        engine=engine,
+        assessment_key=assessment,
+        iro_id="N2",
+        criterion="scope",
+        value=3,
+        rationale="met",
+        actor="bo",
+    )
+    dma.add_evidence(
+        engine=engine,
+        assessment_key=assessment,
+        iro_id="N1",
+        actor="ana",
+        filename="stack.csv",
+        content=b"nox,12\n",
+    )
+    path = tmp_path / "backup.json.gz"
+    assert invoke("export-assessment", assessment, str(path), "--db", db_url).exit_code == 0
+    result = invoke("import-assessment", str(path), "--as", "copy", "--db", db_url)
+    assert result.exit_code == 0, result.output
+    original = dma.dma_inputs(engine=engine, assessment_key=assessment)
+    copy = dma.dma_inputs(engine=engine, assessment_key="copy")
+    pd.testing.assert_frame_equal(copy.register, original.register)
+    for name in ("ratings", "consensus", "threshold_log"):
+        pd.testing.assert_frame_equal(getattr(copy, name), getattr(original, name), check_dtype=False)
+    assert copy.events["action"].tolist() == original.events["action"].tolist()
+    assert copy.evidence["sha256"].tolist() == original.evidence["sha256"].tolist()
+    assert check_database(engine).ok
+
+    with transaction(engine) as session:
+        session.execute(update(IroEvidence).values(content=b"nox,1\n"))
+    report = check_database(engine)
+    assert not report.ok
+    assert any("do not match their SHA-256" in line for line in report.lines())
