@@ -65,21 +65,6 @@ def run(*command: str) -> int:
     return subprocess.run(list(command), cwd=ROOT).returncode
 
 
-# Run in the toolkit's environment before the server starts, so that a password generated on
-# the very first start is printed now rather than at the first visit of the sign-in page.
-FIRST_START = """
-try:
-    from services.access import committee_password_hash
-    from survey.db import create_db_engine
-    from survey.settings import get_settings
-except ImportError:
-    raise SystemExit(0)
-_, generated = committee_password_hash(engine=create_db_engine(), configured=get_settings().admin_password)
-if generated:
-    print(generated)
-"""
-
-
 def option(args: list[str], name: str, default: str) -> str:
     """The value of `--name value` or `--name=value` in `args`."""
     for i, arg in enumerate(args):
@@ -90,7 +75,7 @@ def option(args: list[str], name: str, default: str) -> str:
     return default
 
 
-def announce_when_ready(url: str, password: str | None) -> None:
+def announce_when_ready(url: str) -> None:
     """Print where to open the app once the server answers its health check."""
     for _ in range(600):
         try:
@@ -101,16 +86,12 @@ def announce_when_ready(url: str, password: str | None) -> None:
             time.sleep(0.5)
     else:
         return
-    lines = [f"The committee app is ready: open {url} in your browser."]
-    if password:
-        lines += [
-            f"Sign in with the committee password generated on this first start: {password}",
-            "It is shown only this once (only its hash is stored); set MATERIALITY_ADMIN_PASSWORD "
-            "to choose your own.",
-        ]
-    else:
-        lines.append("Sign in with the committee password (MATERIALITY_ADMIN_PASSWORD, or the one printed")
-        lines.append("on the first start). Survey links open at the same address. Stop with Ctrl+C.")
+    lines = [
+        f"The committee app is ready: open {url} in your browser.",
+        "Sign in with your account. On the very first start the server made the first admin account",
+        "and printed it above with its one-time password. Survey links open at the same address.",
+        "Stop the server with Ctrl+C.",
+    ]
     width = max(len(line) for line in lines)
     print("\n" + "=" * width + "\n" + "\n".join(lines) + "\n" + "=" * width + "\n", flush=True)
 
@@ -122,13 +103,11 @@ def app(args: list[str]) -> int:
         print("Creating the demo database materiality.db ...", flush=True)
         if run(str(BIN / "materiality"), "demo") != 0:
             return 1
-    first = subprocess.run([str(PYTHON), "-c", FIRST_START], cwd=ROOT, capture_output=True, text=True)
-    password = (first.stdout.strip() or None) if first.returncode == 0 else None
     address = option(args, "--server.address", "localhost")
     host = "localhost" if address in ("0.0.0.0", "") else address
     url = f"http://{host}:{option(args, '--server.port', '8501')}"
     print(f"Starting the committee app at {url} ...", flush=True)
-    threading.Thread(target=announce_when_ready, args=(url, password), daemon=True).start()
+    threading.Thread(target=announce_when_ready, args=(url,), daemon=True).start()
     return run(str(BIN / "streamlit"), "run", "app.py", "--server.headless", "true", *args)
 
 

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, settle, streamlit_app
+from browser import CHROMIUM, CHROMIUM_ARGS, settle, sign_in_form, streamlit_app
 from playwright.sync_api import Page, expect, sync_playwright
 
 from survey.db import create_db_engine, transaction
@@ -94,8 +94,7 @@ def test_committee_pages_fit_the_screen_and_speak_plain_words(app_url, size, tmp
         page = browser.new_context(viewport=SIZES[size]).new_page()
         page.goto(app_url)
         expect(page.get_by_role("heading", name="Committee sign-in")).to_be_visible(timeout=120_000)
-        page.get_by_label("Committee password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in_form(page, PASSWORD)
         expect(page.get_by_text("Responses by group")).to_be_visible(timeout=120_000)
         wait(page)
         problems = []
