@@ -21,7 +21,7 @@ pages = [
 double_materiality = [
     st.Page("app_pages/iro_register.py", title="IRO register", icon=":material/list_alt:"),
     st.Page("app_pages/dma_ratings.py", title="IRO rating", icon=":material/rate_review:"),
-    st.Page("app_pages/dma_matrix.py", title="Double materiality", icon=":material/grid_view:"),
+    st.Page("app_pages/dma_matrix.py", title="Double-materiality matrix", icon=":material/grid_view:"),
     st.Page("app_pages/dma_signoff.py", title="Calibration and sign-off", icon=":material/task_alt:"),
 ]
 # --- end of double materiality ---
@@ -29,7 +29,9 @@ double_materiality = [
 survey = st.Page("app_pages/survey.py", title="Survey", url_path="survey", visibility="hidden")
 if committee_signed_in():
     sign_out_button()
-    st.navigation({"Assessment": [*pages, survey], "Double materiality": double_materiality}).run()
+    st.navigation(
+        {"Assessment": [*pages, survey], "Double materiality": double_materiality}, expanded=True
+    ).run()
 else:
     sign_in = st.Page("app_pages/login.py", title="Sign in", url_path="sign-in", default=True)
     st.navigation([sign_in, survey], position="hidden").run()
