@@ -15,6 +15,17 @@ Tier 0 is always the most material. Methods:
   ordered by the combined score of their centres. Their boundary is not a line of constant
   combined score, so ``thresholds_`` is empty.
 
+"Not material": with a ``material_threshold`` on the scale (the default method uses the midpoint
+of the rating scale), a topic whose combined score is below it is "not material" and the tiers
+above are drawn among the other topics. The rule is cautious: given the upper ends of the topics'
+combined-score intervals, a topic is not material only when its interval lies wholly below the
+threshold (a topic that may well be above it stays material).
+
+Whether the data have a natural break at all: :func:`break_test` compares the goodness of
+variance fit of the optimal breaks with what the same number of scores drawn from one normal
+distribution (no break) gives (Jenks & Caspall 1971 for the goodness of variance fit; a
+parametric bootstrap test, Davison & Hinkley 1997, ch. 4).
+
 A tier's stability is measured by refitting on resampled coordinates
 (:meth:`MaterialityTiers.refit_labels`): cut points are recomputed on each draw (fixed
 thresholds are applied as they are), clusters are refitted starting from the fitted centres.
@@ -30,6 +41,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 TIER_NAMES = ("high", "material", "low")
+NOT_MATERIAL = "not material"
 ONE_DIMENSIONAL = ("jenks", "quantiles", "thresholds")
 CLUSTERING = ("kmeans", "gmm")
 
@@ -93,6 +105,43 @@ def _natural_breaks_sorted(x: np.ndarray, k: int) -> np.ndarray:
     return (x[index, starts_array - 1] + x[index, starts_array]) / 2.0
 
 
+def goodness_of_variance_fit(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """GVF = 1 - (sum of squared deviations from the class means) / (from the overall mean), per
+    row of `values` (rows, n) with class `labels` of the same shape; 1 means classes without
+    spread, 0 no structure."""
+    values = np.atleast_2d(np.asarray(values, dtype=float))
+    labels = np.atleast_2d(labels)
+    total = ((values - values.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    within = np.zeros(len(values))
+    for label in np.unique(labels):
+        member = labels == label
+        count = member.sum(axis=1, keepdims=True)
+        mean = np.where(count > 0, (values * member).sum(axis=1, keepdims=True) / np.maximum(count, 1), 0.0)
+        within += (((values - mean) ** 2) * member).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, 1.0 - within / np.where(total > 0, total, 1.0), np.nan)
+
+
+def break_test(values: np.ndarray, n_classes: int, *, draws: int = 999, random_state=None) -> dict:
+    """Do the `values` have a natural break into `n_classes`, or would scores without one split
+    as well? The goodness of variance fit of the optimal (Fisher-Jenks) breaks against its
+    distribution for as many values drawn from one normal distribution with the same mean and
+    spread; p is the share of those draws that fit at least as well (with the observed one
+    counted, (1 + k) / (1 + draws))."""
+    values = np.asarray(values, dtype=float)
+    if len(values) <= n_classes or np.ptp(values) == 0:
+        return {"gvf": None, "p_value": None, "natural_break": False, "draws": 0}
+    labels = _labels_from_cuts(values, natural_breaks(values, n_classes)[0], n_classes)
+    observed = float(goodness_of_variance_fit(values[None, :], labels[None, :])[0])
+    rng = check_random_state(random_state)
+    null = rng.normal(values.mean(), values.std(ddof=1), size=(draws, len(values)))
+    cuts = natural_breaks(null, n_classes)
+    labels = _labels_from_cuts(null, cuts, n_classes)
+    fits = goodness_of_variance_fit(null, labels)
+    p_value = float((1 + np.sum(fits >= observed - 1e-12)) / (1 + draws))
+    return {"gvf": observed, "p_value": p_value, "natural_break": p_value < 0.05, "draws": draws}
+
+
 def _labels_from_cuts(combined: np.ndarray, cuts: np.ndarray, n_tiers: int) -> np.ndarray:
     """Tier 0 is above the highest cut; a value equal to a cut goes to the tier above it."""
     above = (combined[..., :, None] >= cuts[..., None, :]).sum(axis=-1)
@@ -110,12 +159,14 @@ class MaterialityTiers(BaseEstimator):
     quantiles : ascending cumulative shares (method "quantiles"; default equal shares)
     n_init : restarts of k-means / the mixture on the data
     covariance_type : of the mixture components
+    material_threshold : combined score below which a topic is "not material" (None: no such tier)
     random_state : int, RandomState or None
 
     Attributes
     ----------
     combined_ : combined score of each topic, the mean of the two coordinates
-    labels_ : tier index of each topic, 0 = most material
+    labels_ : tier index of each topic, 0 = most material; n_tiers = "not material"
+    not_material_ : whether each topic is below the material threshold
     tiers_ : tier name of each topic
     tier_names_ : names of the tiers, most material first
     thresholds_ : ascending cut points on the combined score (empty for kmeans/gmm)
@@ -133,6 +184,7 @@ class MaterialityTiers(BaseEstimator):
         quantiles: list[float] | None = None,
         n_init: int = 10,
         covariance_type: str = "full",
+        material_threshold: float | None = None,
         random_state: int | np.random.RandomState | None = None,
     ):
         self.method = method
@@ -141,6 +193,7 @@ class MaterialityTiers(BaseEstimator):
         self.quantiles = quantiles
         self.n_init = n_init
         self.covariance_type = covariance_type
+        self.material_threshold = material_threshold
         self.random_state = random_state
 
     # --- fitting ---------------------------------------------------------------------------
@@ -162,8 +215,13 @@ class MaterialityTiers(BaseEstimator):
             return list(self.quantiles)
         return [i / self.n_tiers for i in range(1, self.n_tiers)]
 
-    def fit(self, X, y=None) -> MaterialityTiers:  # noqa: N803 - scikit-learn's name
-        """Fit the tiers to `X`, shape (topics, 2): business significance, stakeholder importance."""
+    def fit(self, X, y=None, *, upper=None) -> MaterialityTiers:  # noqa: N803 - scikit-learn's name
+        """Fit the tiers to `X`, shape (topics, 2): business significance, stakeholder importance.
+
+        `upper`: the upper ends of the topics' combined-score intervals; with a material
+        threshold a topic is not material only when its upper end lies below it (without
+        `upper`, when its combined score does).
+        """
         self._validate_params_()
         X = check_array(X, dtype=float, ensure_min_samples=self.n_tiers)  # noqa: N806
         if X.shape[1] != 2:
@@ -171,15 +229,27 @@ class MaterialityTiers(BaseEstimator):
         self.n_features_in_ = 2
         self.tier_names_ = tier_names(self.n_tiers)
         self.combined_ = X.mean(axis=1)
-        if self.method in ONE_DIMENSIONAL:
-            self.thresholds_ = [float(t) for t in self._cuts(self.combined_[None, :])[0]]
-            self.labels_ = _labels_from_cuts(self.combined_, np.array(self.thresholds_), self.n_tiers)
+        self.not_material_ = np.zeros(len(X), dtype=bool)
+        if self.material_threshold is not None:
+            self.tier_names_ = [*self.tier_names_, NOT_MATERIAL]
+            bound = self.combined_ if upper is None else np.asarray(upper, dtype=float)
+            self.not_material_ = bound < self.material_threshold
+        rest = ~self.not_material_
+        self.labels_ = np.full(len(X), self.n_tiers, dtype=np.int64)
+        self.thresholds_ = []
+        self.fitted_ = rest.sum() >= self.n_tiers
+        if not self.fitted_:
+            self.labels_[rest] = self.n_tiers - 1  # too few topics above the threshold to split
+        elif self.method in ONE_DIMENSIONAL:
+            self.thresholds_ = [float(t) for t in self._cuts(self.combined_[rest][None, :])[0]]
+            self.labels_[rest] = _labels_from_cuts(
+                self.combined_[rest], np.array(self.thresholds_), self.n_tiers
+            )
         else:
-            model = self._cluster(X, check_random_state(self.random_state), init=None)
+            model = self._cluster(X[rest], check_random_state(self.random_state), init=None)
             self.cluster_model_ = model
             self.cluster_centers_, self.cluster_tiers_ = self._ordered(model)
-            self.labels_ = self.cluster_tiers_[self._clusters(model, X)]
-            self.thresholds_ = []
+            self.labels_[rest] = self.cluster_tiers_[self._clusters(model, X[rest])]
         self.tiers_ = np.array(self.tier_names_, dtype=object)[self.labels_]
         return self
 
@@ -227,33 +297,49 @@ class MaterialityTiers(BaseEstimator):
     # --- using the fit ---------------------------------------------------------------------
 
     def predict(self, X) -> np.ndarray:  # noqa: N803
-        """Tier index of new coordinates under the fitted cut points, clusters or mixture.
+        """Tier index of new coordinates under the fitted cut points, clusters or mixture, and
+        the material threshold (a combined score below it: not material).
 
         k-means assigns the nearest centre; a Gaussian mixture the most probable component,
-        which need not be the nearest centre when the components differ in spread. On the
-        training data this gives ``labels_``.
+        which need not be the nearest centre when the components differ in spread.
         """
         check_is_fitted(self, "labels_")
         X = check_array(X, dtype=float)  # noqa: N806
-        if self.method in ONE_DIMENSIONAL:
-            return _labels_from_cuts(X.mean(axis=1), np.array(self.thresholds_), self.n_tiers)
-        return self.cluster_tiers_[self.cluster_model_.predict(X)]
+        combined = X.mean(axis=1)
+        if not self.fitted_:
+            labels = np.full(len(X), self.n_tiers - 1, dtype=np.int64)
+        elif self.method in ONE_DIMENSIONAL:
+            labels = _labels_from_cuts(combined, np.array(self.thresholds_), self.n_tiers)
+        else:
+            labels = self.cluster_tiers_[self.cluster_model_.predict(X)]
+        if self.material_threshold is not None:
+            labels = np.where(combined < self.material_threshold, self.n_tiers, labels)
+        return labels
 
     def refit_labels(self, draws: np.ndarray) -> np.ndarray:
         """Tier of every topic in every resample, refitting the method on each draw.
 
-        `draws` has shape (resamples, topics, 2); the result (resamples, topics).
+        `draws` has shape (resamples, topics, 2); the result (resamples, topics). Cut points are
+        recomputed from the draws of the topics that were above the material threshold in the
+        fit; in a draw, a topic whose combined score falls below the threshold is not material.
         """
         check_is_fitted(self, "labels_")
         draws = np.asarray(draws, dtype=float)
         if draws.ndim != 3 or draws.shape[2] != 2:
             raise ValueError(f"draws must have shape (resamples, topics, 2), got {draws.shape}")
         combined = draws.mean(axis=2)
-        if self.method in ONE_DIMENSIONAL:
-            return _labels_from_cuts(combined, self._cuts(combined), self.n_tiers)
-        random_state = check_random_state(self.random_state)
-        labels = np.empty(combined.shape, dtype=np.int64)
-        for r in range(draws.shape[0]):
-            model = self._cluster(draws[r], random_state, init=self.cluster_centers_)
-            labels[r] = self._ordered(model)[1][self._clusters(model, draws[r])]
+        rest = ~self.not_material_
+        if not self.fitted_:
+            labels = np.full(combined.shape, self.n_tiers - 1, dtype=np.int64)
+        elif self.method in ONE_DIMENSIONAL:
+            labels = _labels_from_cuts(combined, self._cuts(combined[:, rest]), self.n_tiers)
+        else:
+            random_state = check_random_state(self.random_state)
+            labels = np.empty(combined.shape, dtype=np.int64)
+            for r in range(draws.shape[0]):
+                model = self._cluster(draws[r][rest], random_state, init=self.cluster_centers_)
+                tiers = self._ordered(model)[1]
+                labels[r] = tiers[model.predict(draws[r])]
+        if self.material_threshold is not None:
+            labels = np.where(combined < self.material_threshold, self.n_tiers, labels)
         return labels

@@ -6,9 +6,11 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis.dma import DmaResult
+from app_pages.access import allowed, current_account_email
 from app_pages.common import get_engine, pick_assessment
 from core.textsafety import markdown_literal
 from services import dma
+from services.access import CHANGE
 from services.dma import DmaInputs
 
 STATE_NAMES = {"draft": "Draft", "rating": "Rating", "calibration": "Calibration", "signed_off": "Signed off"}
@@ -49,18 +51,17 @@ def has_register(inputs: DmaInputs) -> bool:
 
 
 def actor() -> str | None:
-    """Who acts, for the log: asked once per session in the sidebar."""
-    name = st.sidebar.text_input(
-        "Your name (for the log)", key="dma_actor", help="Recorded with every change you make."
-    ).strip()
-    return name or None
+    """Who acts, for the log: the signed-in account."""
+    return current_account_email()
 
 
-def needs_actor() -> str | None:
-    """The actor, or a warning that a name is needed before changing anything."""
+def needs_actor(right: str = CHANGE) -> str | None:
+    """The signed-in account acting, when its role has `right`; else a note that this page is
+    read-only for it (and None, so that nothing can be changed)."""
     name = actor()
-    if name is None:
-        st.warning("Enter your name in the sidebar: every change is logged with who made it.")
+    if name is None or not allowed(right):
+        st.info("Your role can read this page but not change it.")
+        return None
     return name
 
 

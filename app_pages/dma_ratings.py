@@ -11,6 +11,7 @@ from app_pages.dma_common import chosen_assessment, has_register, needs_actor, r
 from core.textsafety import markdown_literal
 from render.dma_disclosure import VALUE_CHAIN_WORDS
 from services import dma
+from services.access import RATE
 
 picked = chosen_assessment("Rating")
 if picked:
@@ -18,7 +19,7 @@ if picked:
     engine = get_engine()
     locked = inputs.state == "signed_off"
     if has_register(inputs):
-        name = needs_actor() if not locked else None
+        name = needs_actor(RATE) if not locked else None
         st.subheader("Progress per assessor", anchor=False)
         progress = dma.rating_progress(inputs)
         if progress.empty:

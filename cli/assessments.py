@@ -65,7 +65,7 @@ def list_command(db: DbOption = None) -> None:
     """List the assessments in the database."""
     from services.assessments import list_assessments
 
-    assessments = list_assessments(engine=open_engine(db))
+    assessments = list_assessments(engine=open_engine(db, reading=True))
     if not assessments:
         typer.echo("No assessments yet. Create one with `materiality init --assessment KEY`.")
     for a in assessments:

@@ -13,6 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import streamlit as st
+from accounts_helpers import sign_in
 from import_helpers import database_text
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
@@ -34,13 +35,23 @@ PUBLIC_PAGES = {"app_pages/survey.py", "app_pages/login.py"}
 SMALL_GROUP, SMALL_GROUP_NAME = "media_ngos", "Media and NGOs"  # 4 respondents in the demo's 2019
 
 
-def committee_pages() -> list[str]:
-    pages = re.findall(
-        r'st\.Page\(\s*"(app_pages/[a-z_]+\.py)"', (ROOT / "navigation.py").read_text(encoding="utf-8")
+def page_rights() -> dict[str, str | None]:
+    """Every committee page of navigation.py with the right it needs (None: any signed-in role)."""
+    from services import access
+
+    found = re.findall(
+        r'\(\s*"(app_pages/[a-z_]+\.py)",\s*"[^"]*",\s*"[^"]*",\s*([A-Z]+|None)\s*\)',
+        (ROOT / "navigation.py").read_text(encoding="utf-8"),
     )
-    committee = sorted(set(pages) - PUBLIC_PAGES)
-    assert "app_pages/overview.py" in committee and len(committee) >= 2, pages
-    return committee
+    rights = {page: (None if right == "None" else getattr(access, right)) for page, right in found}
+    assert "app_pages/overview.py" in rights and "app_pages/accounts.py" in rights and len(rights) >= 10, (
+        found
+    )
+    return rights
+
+
+def committee_pages() -> list[str]:
+    return sorted(set(page_rights()) - PUBLIC_PAGES)
 
 
 @pytest.fixture
@@ -74,10 +85,10 @@ def element_types(at: AppTest) -> set[str]:
     return found
 
 
-def visit(page: str, *, signed_in: bool, token: str | None = None) -> AppTest:
+def visit(page: str, *, role: str | None, token: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
-    if signed_in:
-        at.session_state["committee_signed_in"] = True
+    if role is not None:
+        sign_in(at, role)
     at.switch_page(page)
     if token:
         at.query_params["token"] = token
@@ -88,7 +99,7 @@ def visit(page: str, *, signed_in: bool, token: str | None = None) -> AppTest:
 
 @pytest.mark.parametrize("page", committee_pages())
 def test_every_committee_page_refuses_an_anonymous_session(demo_app, page):
-    at = visit(page, signed_in=False)
+    at = visit(page, role=None)
     assert [t.value for t in at.title] == ["Committee sign-in"]
     shown = element_types(at)
     for kind in ("download_button", "metric", "dataframe", "arrow_vega_lite_chart", "table", "file_uploader"):
@@ -96,8 +107,8 @@ def test_every_committee_page_refuses_an_anonymous_session(demo_app, page):
     text = "\n".join(m.value for m in at.markdown)
     assert SMALL_GROUP_NAME not in text and "Materiality assessment 2020" not in text
 
-    # the same page, signed in: it is really that page that was refused above
-    at = visit(page, signed_in=True)
+    # the same page, signed in as an admin: it is really that page that was refused above
+    at = visit(page, role="admin")
     assert "Committee sign-in" not in [t.value for t in at.title]
 
 

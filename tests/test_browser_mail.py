@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, settle, streamlit_app
+from browser import CHROMIUM, CHROMIUM_ARGS, settle, sign_in_form, streamlit_app
 from playwright.sync_api import Page, expect, sync_playwright
 from smtp_server import smtp_server
 
@@ -77,8 +77,7 @@ def test_contacts_invitations_and_reminders_from_the_campaign_page(tmp_path, cat
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_context(viewport=SCREEN).new_page()
             page.goto(base)
-            page.get_by_label("Committee password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            sign_in_form(page, PASSWORD)
             wait(page)
             page.get_by_test_id("stSidebarNav").get_by_text("Campaign", exact=True).click()
             expect(page.get_by_role("heading", name="Invitations by e-mail")).to_be_visible(timeout=60_000)

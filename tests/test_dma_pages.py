@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from accounts_helpers import sign_in
 from streamlit.testing.v1 import AppTest
 
 from services import dma
@@ -53,12 +54,11 @@ def engine(tmp_path, monkeypatch, demo_file):
     engine.dispose()
 
 
-def page(name: str, assessment: str, actor: str | None = "Auditor Ann") -> AppTest:
+def page(name: str, assessment: str, actor: str = "ann@example.com", role: str = "committee") -> AppTest:
+    """`name` as the signed-in account `actor` of `role` sees it."""
     at = AppTest.from_file(APP, default_timeout=90)
-    at.session_state["committee_signed_in"] = True
+    sign_in(at, role, actor)
     at.session_state["chosen_assessment"] = assessment
-    if actor:
-        at.session_state["dma_actor"] = actor
     at.switch_page(name)
     at.run()
     assert not at.exception, at.exception
@@ -103,7 +103,7 @@ def test_matrix_page_shows_the_demo_decisions(engine):
 
 
 def test_rating_page_saves_an_assessors_ratings_and_refuses_a_missing_rationale(engine):
-    at = page("app_pages/dma_ratings.py", "2020", actor="New assessor")
+    at = page("app_pages/dma_ratings.py", "2020", actor="new.assessor@example.com", role="assessor")
     progress = table(at, "rating_progress")
     assert len(progress) == 4 and (progress["share"] == 1.0).all()
     at.selectbox(key="rate_iro").set_value("CUS-3").run()  # an actual positive impact: scale and scope
@@ -112,8 +112,13 @@ def test_rating_page_saves_an_assessors_ratings_and_refuses_a_missing_rationale(
     at.radio(key="rate_scope").set_value(4)
     at.text_area(key="why_scale").input("Consoles in nine languages")
     [b for b in at.button if b.label == "Save my ratings"][0].click().run()
-    assert "the ratings of New assessor, row 2, column 'rationale': a rationale is required" in texts(at)
-    assert "New assessor" not in set(dma.dma_inputs(engine=engine, assessment_key="2020").ratings["assessor"])
+    assert (
+        "the ratings of new.assessor@example.com, row 2, column 'rationale': a rationale is required"
+        in texts(at)
+    )
+    assert "new.assessor@example.com" not in set(
+        dma.dma_inputs(engine=engine, assessment_key="2020").ratings["assessor"]
+    )
     at.radio(key="rate_scale").set_value(3)
     at.radio(key="rate_scope").set_value(4)
     at.text_area(key="why_scale").input("Consoles in nine languages")
@@ -121,13 +126,13 @@ def test_rating_page_saves_an_assessors_ratings_and_refuses_a_missing_rationale(
     [b for b in at.button if b.label == "Save my ratings"][0].click().run()
     assert not at.exception
     ratings = dma.dma_inputs(engine=engine, assessment_key="2020").ratings
-    mine = ratings[ratings["assessor"] == "New assessor"]
+    mine = ratings[ratings["assessor"] == "new.assessor@example.com"]
     assert sorted(zip(mine["criterion"], mine["value"], strict=True)) == [("scale", 3), ("scope", 4)]
 
 
-def test_register_page_needs_a_name_and_carries_last_year_forward(engine):
-    at = page("app_pages/iro_register.py", "2020", actor=None)
-    assert "Enter your name in the sidebar" in texts(at)
+def test_register_page_is_read_only_for_an_auditor_and_carries_last_year_forward(engine):
+    at = page("app_pages/iro_register.py", "2020", actor="audrey@example.com", role="auditor")
+    assert "Your role can read this page but not change it." in texts(at)
     assert [b for b in at.button if b.label == "Save the register"][0].disabled
     at = page("app_pages/iro_register.py", "2025")
     assert "No IRO register yet" not in texts(at)  # the register page is where one starts
@@ -135,7 +140,7 @@ def test_register_page_needs_a_name_and_carries_last_year_forward(engine):
     assert "40 IROs." in texts(at)  # 2020's register, without its ratings
     carried = dma.dma_inputs(engine=engine, assessment_key="2025")
     assert len(carried.register) == 40 and carried.ratings.empty
-    assert carried.events["actor"].tolist() == ["Auditor Ann"]
+    assert carried.events["actor"].tolist() == ["ann@example.com"]
 
 
 def test_signoff_page_calibrates_and_signs_off(engine):

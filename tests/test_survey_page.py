@@ -11,10 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from survey import i18n
 from survey.assessments import create_assessment, set_status
-from survey.auth import ADMIN_PASSWORD_SETTING
 from survey.db import create_db_engine, transaction
 from survey.issuing import issue_invitations, issue_open_link
-from survey.models import AppSetting, Comment, Invitation, Rating, Response
+from survey.models import Account, Comment, Invitation, Rating, Response
 from survey.settings import get_settings
 
 APP = str(Path(__file__).resolve().parent.parent / "navigation.py")
@@ -251,9 +250,11 @@ def test_without_sign_in_only_the_survey_and_sign_in_are_reachable(database):
     known = str(refused.value).split("Known pages:")[1]
     assert "login.py" in known and "survey.py" in known and "overview.py" not in known
 
+    at.text_input(key="email").input("admin@localhost")
     at.text_input(key="password").input("wrong")
     at.button(key="sign_in_submit").click().run()
-    assert [e.value for e in at.error] == ["That password is not right."]
+    assert [e.value for e in at.error] == ["That e-mail address and password do not match."]
+    at.text_input(key="email").input("admin@localhost")
     at.text_input(key="password").input("correct horse battery staple")
     at.button(key="sign_in_submit").click().run()
     assert not at.exception
@@ -274,8 +275,9 @@ def test_first_start_generates_a_password_and_stores_only_its_hash(database, mon
     password = printed.split("only its hash is stored):")[1].split()[0]
     assert len(password) == 20
     with transaction(database, write=False) as session:
-        stored = session.scalar(select(AppSetting.value).where(AppSetting.key == ADMIN_PASSWORD_SETTING))
+        stored = session.scalar(select(Account.password_hash).where(Account.email == "admin@localhost"))
     assert stored.startswith("scrypt$") and password not in stored
+    at.text_input(key="email").input("admin@localhost")
     at.text_input(key="password").input(password)
     at.button(key="sign_in_submit").click().run()
     assert at.title[0].value != "Committee sign-in"
