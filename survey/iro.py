@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from survey import audit
 from survey.assessments import get_assessment
 from survey.errors import NotFound, StoreError
 from survey.iro_models import (
@@ -93,20 +94,36 @@ def ensure_open(*, session: Session, assessment_key: str) -> Assessment:
 
 
 def record_event(
-    *, session: Session, assessment_key: str, action: str, new_state: str, actor: str, reason: str = ""
+    *,
+    session: Session,
+    assessment_key: str,
+    action: str,
+    new_state: str,
+    actor: str,
+    reason: str = "",
+    audit_action: str = "dma.step",
+    details: dict[str, Any] | None = None,
 ) -> DmaEvent:
-    """Log one workflow step with its actor and reason; `new_state` is the state after it."""
+    """Log one workflow step with its actor and reason (`new_state` is the state after it), and
+    append it to the audit trail as `audit_action` (``iro.rating.*`` needs the right to rate,
+    every other action the right to change; :class:`survey.accounts_roles.AccessDenied`
+    otherwise, and the caller's transaction rolls back)."""
     if new_state not in STATES:
         raise StoreError(f"unknown state {new_state!r} (known: {', '.join(STATES)})")
     if len(reason) > 2000:
         raise StoreError("a reason may have 2000 characters")
     assessment = get_assessment(session=session, key=assessment_key)
+    who = _actor(actor)
+    audit.record(
+        session=session,
+        actor=who,
+        action=audit_action,
+        object=f"double materiality of assessment {assessment_key}",
+        after={"step": action, "state": new_state, "reason": reason.strip(), **(details or {})},
+        assessment=assessment_key,
+    )
     event = DmaEvent(
-        assessment_id=assessment.id,
-        action=action,
-        state=new_state,
-        actor=_actor(actor),
-        reason=reason.strip(),
+        assessment_id=assessment.id, action=action[:64], state=new_state, actor=who, reason=reason.strip()
     )
     session.add(event)
     session.flush()
