@@ -54,7 +54,8 @@ if picked:
             "A topic is material when its impact score reaches the impact threshold OR its financial score "
             "reaches the financial threshold; the two are never averaged. A topic with no impacts (or no "
             "risks and opportunities) sits at 0 on that axis. 'Could flip': material with the highest "
-            "ratings any assessor gave, not with the lowest."
+            "ratings any assessor gave, not with the lowest. On a narrow screen the chart leaves out its "
+            "labels: tap a point, or read the table."
         )
         st.subheader("IROs", anchor=False)
         shown = result.iros.assign(

@@ -23,6 +23,10 @@ MATRIX_SUBTITLE = "Material when impact OR financial score reaches its threshold
 IMPACT_AXIS = "Impact materiality (score 0-5)"
 FINANCIAL_AXIS = "Financial materiality (score 0-5)"
 LABEL_WIDTH = 170
+# Below this plot width (a phone) the labels would run into each other: the points keep their
+# tooltips and the topic table follows the chart.
+NARROW_PLOT = 420
+LABELS_ON_WIDE_CHARTS = alt.condition(f"width < {NARROW_PLOT}", alt.value(0), alt.value(1))
 RIGHT_LABELS_FROM = 2.5  # financial score from which a point's label goes on its left
 
 
@@ -82,12 +86,12 @@ def dma_matrix_chart(
     right_part = alt.datum.financial >= RIGHT_LABELS_FROM
     labels = (
         base.mark_text(align="left", dx=8, dy=-6, fontSize=11)
-        .encode(text="name:N")
+        .encode(text="name:N", opacity=LABELS_ON_WIDE_CHARTS)
         .transform_filter(~right_part)
     )
     labels_left = (
         base.mark_text(align="right", dx=-8, dy=-6, fontSize=11)
-        .encode(text="name:N")
+        .encode(text="name:N", opacity=LABELS_ON_WIDE_CHARTS)
         .transform_filter(right_part)
     )
     layers: list[alt.Chart] = [points, labels, labels_left]

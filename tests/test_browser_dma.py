@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, streamlit_app
+from browser import CHROMIUM, CHROMIUM_ARGS, sign_in_form, streamlit_app
 from browser import settle as settle_run
 from playwright.sync_api import Page, expect, sync_playwright
 
@@ -54,8 +54,7 @@ def test_double_materiality_pages_at_desktop_and_phone_width(tmp_path):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
         page.goto(base)
-        page.get_by_label("Committee password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in_form(page, PASSWORD)
         expect(page.get_by_text("Responses by group")).to_be_visible(timeout=60_000)
         settle(page)
         for title, heading in PAGES.items():
@@ -74,6 +73,8 @@ def test_double_materiality_pages_at_desktop_and_phone_width(tmp_path):
                 page.set_viewport_size({"width": width, "height": height})
                 settle(page)
                 page.wait_for_timeout(600)  # charts re-fit to the new width
+                if title == "Double-materiality matrix" and width < 600:
+                    page.get_by_test_id("stVegaLiteChart").first.scroll_into_view_if_needed()
                 shot = tmp_path / f"{title.replace(' ', '_')}_{width}.png"
                 page.screenshot(path=str(shot), full_page=False)
                 shutil.copy(shot, SHOTS / shot.name)
