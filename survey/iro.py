@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from survey import audit
@@ -30,7 +30,7 @@ from survey.iro_models import (
     IroEvidence,
     IroRating,
 )
-from survey.models import Assessment, RatingHistogram, Response, StakeholderGroup, Topic, utcnow
+from survey.models import Assessment, RatingHistogram, Response, StakeholderGroup, Topic, table_of, utcnow
 
 STATES = ("draft", "rating", "calibration", "signed_off")
 REGISTER_COLUMNS = [
@@ -367,24 +367,29 @@ def save_ratings(*, session: Session, assessment_key: str, rows: pd.DataFrame) -
     }
     counts = {"added": 0, "replaced": 0}
     now = utcnow()
-    for row in rows.to_dict("records"):
-        key = (ids[row["iro"]], row["assessor"], row["criterion"])
+    new: list[dict[str, Any]] = []
+    for assessor, code, criterion, value, rationale in zip(
+        rows["assessor"], rows["iro"], rows["criterion"], rows["value"], rows["rationale"], strict=True
+    ):
+        key = (ids[code], assessor, criterion)
         current = stored.get(key)
         if current is None:
-            session.add(
-                IroRating(
-                    iro_id=key[0],
-                    assessor=key[1],
-                    criterion=key[2],
-                    value=int(row["value"]),
-                    rationale=row["rationale"],
-                    rated_at=now,
-                )
+            new.append(
+                {
+                    "iro_id": key[0],
+                    "assessor": assessor,
+                    "criterion": criterion,
+                    "value": int(value),
+                    "rationale": rationale,
+                    "rated_at": now,
+                }
             )
-            counts["added"] += 1
-        elif (current.value, current.rationale) != (int(row["value"]), row["rationale"]):
-            current.value, current.rationale, current.rated_at = int(row["value"]), row["rationale"], now
+        elif (current.value, current.rationale) != (int(value), rationale):
+            current.value, current.rationale, current.rated_at = int(value), rationale, now
             counts["replaced"] += 1
+    for start in range(0, len(new), 5000):
+        session.execute(insert(table_of(IroRating)), new[start : start + 5000])
+    counts["added"] = len(new)
     session.flush()
     return counts
 
