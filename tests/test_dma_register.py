@@ -397,3 +397,29 @@ def test_every_change_is_in_the_audit_trail_and_roles_are_checked(engine, assess
         "replaced": 0,
     }
     assert dma.dma_inputs(engine=engine, assessment_key=assessment).thresholds.impact == 3
+
+
+def test_a_backup_whose_evidence_was_altered_is_refused(engine, db_url, assessment, tmp_path):
+    import base64
+    import gzip
+    import json
+
+    dma.import_register(engine=engine, assessment_key=assessment, path=write_register(tmp_path), actor="ana")
+    dma.add_evidence(
+        engine=engine,
+        assessment_key=assessment,
+        iro_id="N1",
+        actor="ana",
+        filename="stack.csv",
+        content=b"nox,12\n",
+    )
+    path = tmp_path / "backup.json.gz"
+    assert invoke("export-assessment", assessment, str(path), "--db", db_url).exit_code == 0
+    document = json.loads(gzip.decompress(path.read_bytes()))
+    document["double_materiality"]["evidence"][0]["content"] = base64.b64encode(b"nox,1\n").decode()
+    altered = tmp_path / "altered.json"
+    altered.write_text(json.dumps(document), encoding="utf-8")
+    result = invoke("import-assessment", str(altered), "--as", "copy", "--db", db_url)
+    assert result.exit_code == 1
+    assert "evidence file 'stack.csv' of IRO 'N1': content does not match its SHA-256" in result.output
+    assert "copy" not in invoke("list", "--db", db_url).output
