@@ -14,11 +14,11 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from analysis.agreement import (
     Agreement,
@@ -369,7 +369,7 @@ def _group_table(
     above the overall score and the lower end of the group mean's interval (normal, at the
     method's level) is still above it: the view that averaging hides.
     """
-    z = float(norm.ppf((1.0 + method.interval_level) / 2.0))
+    z = NormalDist().inv_cdf((1.0 + method.interval_level) / 2.0)
     overall = {
         STAKEHOLDER_DIMENSION: topics.set_index("topic")["stakeholder_importance"],
         BUSINESS_DIMENSION: topics.set_index("topic")["business_significance"],
