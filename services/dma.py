@@ -10,6 +10,7 @@ assessment, a type changed under ratings) is refused by the store (:mod:`survey.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,13 @@ from analysis.dma_inputs import (
     validate_ratings,
     validate_register_file,
 )
-from analysis.dma_method import DmaMethod, DmaThresholds, applicable_criteria, thresholds_from_dict
+from analysis.dma_method import (
+    DmaMethod,
+    DmaThresholds,
+    applicable_criteria,
+    dma_method_from_dict,
+    thresholds_from_dict,
+)
 from core.formats import csv_text
 from core.textsafety import neutralise_formula
 from render.dma_disclosure import DmaReport
@@ -559,13 +566,21 @@ def report_of(inputs: DmaInputs, result: DmaResult | None = None) -> DmaReport:
     )
 
 
-def run_files(*, engine: Engine, assessment_key: str, workbook: bytes | None = None) -> dict[str, bytes]:
+def run_files(
+    *, engine: Engine, assessment_key: str, workbook: bytes | None = None, preset: str | None = None
+) -> dict[str, bytes]:
     """The double-materiality files of `materiality run` (empty when the assessment has no
     register): :data:`render.dma_pack.DMA_RUN_FILES`, the pack files, and `workbook` (the
-    report's ``report.xlsx``) with the register sheets added."""
+    report's ``report.xlsx``) with the register sheets added. `preset` names a scoring preset
+    other than the default (:data:`analysis.dma_method.PRESETS`); the files record it."""
     if not has_register(engine=engine, assessment_key=assessment_key):
         return {}
-    report = report_of(dma_inputs(engine=engine, assessment_key=assessment_key))
+    inputs = dma_inputs(engine=engine, assessment_key=assessment_key)
+    if preset is not None:
+        inputs = dataclasses.replace(
+            inputs, method=dma_method_from_dict({"preset": preset}, source="--dma-preset")
+        )
+    report = report_of(inputs)
     files = {**dma_run_files(report), **dma_pack(report)}
     if workbook is not None:
         files["report.xlsx"] = add_dma_sheets(workbook, report)
