@@ -87,7 +87,10 @@ def method_in_force(chosen: Versions) -> MethodConfig:
     return analysis_inputs(chosen).method.config
 
 
-@st.cache_data(max_entries=64, show_spinner="Analysing ...")
+@st.cache_data(
+    max_entries=64,
+    show_spinner="Analysing the latest responses: scores, intervals and how stable each tier is ...",
+)
 def _result(assessment_key: str, data_versions: str, method: str | None, _versions: str) -> AnalysisResult:
     """Keyed on the data versions only (an argument whose name starts with _ is not part of the
     key): links issued since do not call for a new analysis."""
