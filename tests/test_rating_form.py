@@ -1,5 +1,5 @@
 """The assessors' IRO rating form over HTTP (Starlette's test client on the real routes, a real
-SQLite file and, for the assignments, PostgreSQL too): who may see what, the anti-forgery
+SQLite file and PostgreSQL): who may see what, the anti-forgery
 field, every way a form can be wrong, saving and showing again, the form after sign-off, and a
 database that cannot take the write."""
 
@@ -52,8 +52,9 @@ def prepare(engine, folder) -> None:
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'rating.db'}")
+def engine(db_url, tmp_path):
+    """The prepared database, on SQLite and on PostgreSQL."""
+    engine = create_db_engine(db_url)
     prepare(engine, tmp_path)
     yield engine
     audit.require_accounts(False)
