@@ -292,25 +292,31 @@ def test_after_sign_off_the_form_is_read_only(engine, tmp_path):
     assert my_ratings(engine, ASSESSOR) == {}
 
 
-@pytest.mark.parametrize("trouble", ["locked", "read-only"])
+@pytest.mark.parametrize("trouble", ["locked", "full", "read-only"])
 def test_a_database_that_cannot_write_asks_to_try_again_and_keeps_the_answers(tmp_path, trouble):
     path = tmp_path / "trouble.db"
     engine = create_db_engine(f"sqlite:///{path}")
     try:
         prepare(engine, tmp_path)
         with client_for(engine, ASSESSOR) as client:
-            data = answer(client.get("/rate/2025").text, N1_FULL)
+            given = {**N1_FULL, ("R1", "magnitude"): ("3", "需要更多页面" * 600)}  # new pages of the file
+            data = answer(client.get("/rate/2025").text, given)
             cookie = client.cookies.get(accounts.SESSION_COOKIE)
 
         @event.listens_for(engine, "connect")
         def _trouble(dbapi_connection, _record):
             if trouble == "locked":
                 dbapi_connection.execute("PRAGMA busy_timeout = 200")
+            elif trouble == "full":  # the file may not grow: SQLite says "database or disk is full"
+                pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+                dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
             else:
                 dbapi_connection.execute("PRAGMA query_only = ON")
 
         engine.dispose()
         holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("VACUUM")  # no free pages left inside the file
+        holder.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         if trouble == "locked":
             holder.execute("BEGIN EXCLUSIVE")
         try:
@@ -370,3 +376,15 @@ def test_assignments_are_audited_and_checked(db_url, tmp_path):
     finally:
         audit.require_accounts(False)
         engine.dispose()
+
+
+def test_hostile_text_is_shown_as_text(engine):
+    payload = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+    with client_for(engine, ASSESSOR) as client:
+        html = client.get("/rate/2025").text
+        client.post("/rate/2025", data=answer(html, {("N1", "scale"): ("2", payload)}))
+        page = client.get("/rate/2025").text
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert my_ratings(engine, ASSESSOR)[("N1", "scale")] == (2, payload)
+    assert page.count("<script") == 0  # the form needs no script at all
