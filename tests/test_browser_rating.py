@@ -1,7 +1,8 @@
 """An assessor on the IRO rating form in headless Chromium against `streamlit run app.py`: the
 sign-in and back, the form at desktop (1440 px) and phone (390 px, JavaScript off) sizes, a
 rating without its rationale and the jump to it, saving; every state checked with axe-core
-(WCAG 2.2 A and AA)."""
+(WCAG 2.2 A and AA), the page for a role that does not rate and the form after sign-off
+included."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import pytest
 from browser import CHROMIUM, CHROMIUM_ARGS, sign_in_form, streamlit_app
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from services import dma
 from survey import audit
 from survey.db import create_db_engine
-from tests.test_rating_form import ASSESSOR, PASSWORD, my_ratings, prepare
+from tests.dma_fixtures import write_ratings
+from tests.test_rating_form import ASSESSOR, CHAIR, PASSWORD, my_ratings, prepare
 
 pytestmark = pytest.mark.browser
 
@@ -121,5 +124,39 @@ def test_an_assessor_rates_on_a_desktop_and_on_a_phone(app_server, chromium, tmp
     found["form phone"] = violations(axe_phone)
     axe_phone.goto(f"{base}/rate")
     found["list phone"] = violations(axe_phone)
+
+    auditor = chromium.new_context(viewport=DESKTOP, bypass_csp=True).new_page()
+    auditor.goto(f"{base}/rate")
+    sign_in_form(auditor, PASSWORD, email="audit@example.com")
+    expect(
+        auditor.get_by_text("Your role (auditor) reads the assessment but does not rate IROs.")
+    ).to_be_visible()
+    found["403"] = violations(auditor)
+
+    sign_off(engine, tmp_path)
+    page.goto(f"{base}/rate/2025")
+    expect(page.get_by_role("heading", name="Signed off: read-only")).to_be_visible()
+    assert page.get_by_role("button", name="Save my ratings").count() == 0
+    found["signed off"] = violations(page)
+    page.screenshot(path=str(shots / "desktop-signed-off.png"))
     assert {state: v for state, v in found.items() if v} == {}
-    assert len(found) == 6
+    assert len(found) == 8
+
+
+def sign_off(engine, folder) -> None:
+    """Every IRO rated, the thresholds set, the one disagreement settled, signed off."""
+    dma.import_ratings(engine=engine, assessment_key="2025", path=write_ratings(folder), actor=CHAIR)
+    dma.set_thresholds(
+        engine=engine, assessment_key="2025", impact=3, financial=2.5, reason="policy", actor=CHAIR
+    )
+    dma.advance(engine=engine, assessment_key="2025", actor=CHAIR)
+    dma.set_consensus(
+        engine=engine,
+        assessment_key="2025",
+        iro_id="N2",
+        criterion="scope",
+        value=3,
+        rationale="Two of five",
+        actor=CHAIR,
+    )
+    dma.sign_off(engine=engine, assessment_key="2025", actor=CHAIR, reason="Board meeting")
