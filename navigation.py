@@ -30,6 +30,7 @@ DOUBLE_MATERIALITY = [
     ("app_pages/dma_ratings.py", "IRO rating", ":material/rate_review:", RATE),
     ("app_pages/dma_matrix.py", "Double-materiality matrix", ":material/grid_view:", VIEW),
     ("app_pages/dma_signoff.py", "Calibration and sign-off", ":material/task_alt:", VIEW),
+    ("app_pages/iro_assignments.py", "IRO assignments", ":material/assignment_ind:", CHANGE),
 ]
 # --- end of double materiality ---
 # Respondents answer on the plain form at /survey?token=... (web/survey.py), not on a page here;
