@@ -228,6 +228,13 @@ def rating_sheet(*, engine: Engine, assessment_key: str, assessor: str, role: st
         )
 
 
+def rateable_iros(*, engine: Engine, assessment_key: str, assessor: str, role: str) -> list[str] | None:
+    """The IRO codes of one assessment the account may rate: None for every IRO (a role that
+    may change the register), else those assigned to it (possibly none)."""
+    with _store_errors():
+        return _scope(engine=engine, assessor=assessor, role=role).get(assessment_key, [])
+
+
 def save_sheet(
     *, engine: Engine, assessment_key: str, assessor: str, role: str, rows: list[dict[str, object]]
 ) -> dict[str, int]:
