@@ -66,13 +66,17 @@ def run(
     # imported here so that the other commands start without the numerical stack
     from analysis.pipeline import RUN_FILES
     from analysis.rules import UNCERTAIN_P_TIER
+    from core.files import write_atomically
+    from services.audit import audit_files
     from services.results import analyse_inputs, analysis_inputs, method_file
 
     chosen = method_file(method) if method else None
-    inputs = analysis_inputs(engine=open_engine(db), assessment_key=assessment, method=chosen)
+    engine = open_engine(db)
+    inputs = analysis_inputs(engine=engine, assessment_key=assessment, method=chosen)
     result = analyse_inputs(inputs)
     write_run_files(result, out)
     pack = write_report_pack(result, out, inputs.channel_stats)
+    audit_written = write_atomically(Path(out), audit_files(engine=engine, assessment=assessment))
     tiers = result.topics["tier"].value_counts()
     summary = ", ".join(f"{tiers[name]} {name}" for name in ["high", "material", "low"] if name in tiers)
     unstable = result.topics.loc[result.topics["p_tier"] < UNCERTAIN_P_TIER, "topic"].tolist()
@@ -83,3 +87,4 @@ def run(
         typer.echo(f"Compared with assessment '{inputs.previous.key}'.")
     typer.echo(f"Wrote {', '.join(RUN_FILES)} to {out}.")
     typer.echo(f"Wrote the report pack: {', '.join(path.name for path in pack.files)}.")
+    typer.echo(f"Wrote the audit trail: {', '.join(path.name for path in audit_written)}.")
