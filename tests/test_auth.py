@@ -331,3 +331,18 @@ def test_a_disabled_account_cannot_sign_in_and_its_sessions_end(ann):
     with transaction(ann) as session:
         session.execute(update(Account).where(Account.email == "ann@example.com").values(disabled=False))
     assert accounts.sign_in(engine=ann, email="ann@example.com", password=GOOD, client="c").ok
+
+
+def test_the_docs_name_only_commands_that_exist():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "docs" / "accounts.md").read_text() + (root / "README.md").read_text()
+    named = set(re.findall(r"materiality users ([a-z-]+)", text))
+    assert {"add", "list", "reset-password", "role", "disable", "enable"} <= named
+    listed = runner.invoke(app, ["users", "--help"]).output
+    for command in named:
+        assert command in listed, command
+    assert "--actor" in runner.invoke(app, ["--help"]).output
+    assert "--since" in runner.invoke(app, ["audit", "--help"]).output
