@@ -33,4 +33,5 @@ if account is not None:
     st.navigation([*pages, survey]).run()
 else:
     sign_in = st.Page("app_pages/login.py", title="Sign in", url_path="login", default=True)
-    st.navigation([sign_in, survey], position="hidden").run()
+    organisation = st.Page("app_pages/organisation.py", title="Sign in", url_path="organisation")
+    st.navigation([sign_in, organisation, survey], position="hidden").run()

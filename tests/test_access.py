@@ -31,7 +31,7 @@ from survey.tokens import hash_token
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "navigation.py")
-PUBLIC_PAGES = {"app_pages/survey.py", "app_pages/login.py"}
+PUBLIC_PAGES = {"app_pages/survey.py", "app_pages/login.py", "app_pages/organisation.py"}
 SMALL_GROUP, SMALL_GROUP_NAME = "media_ngos", "Media and NGOs"  # 4 respondents in the demo's 2019
 
 
