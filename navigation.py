@@ -4,7 +4,7 @@ page that was asked for. A page the role may not see is not registered at all.""
 import streamlit as st
 
 from app_pages.access import current_account, sign_out_button
-from services.access import ACCOUNTS, AUDIT, CHANGE, VIEW, may
+from services.access import ACCOUNTS, AUDIT, CHANGE, RATE, VIEW, may
 
 st.set_page_config(page_title="Materiality", page_icon="◧", layout="wide")
 
@@ -23,14 +23,25 @@ PAGES = [
     ("app_pages/accounts.py", "Accounts", ":material/group:", ACCOUNTS),
     ("app_pages/account.py", "My account", ":material/person:", None),
 ]
+DOUBLE_MATERIALITY = [
+    ("app_pages/iro_register.py", "IRO register", ":material/list_alt:", VIEW),
+    ("app_pages/dma_ratings.py", "IRO rating", ":material/rate_review:", RATE),
+    ("app_pages/dma_matrix.py", "Double materiality", ":material/grid_view:", VIEW),
+    ("app_pages/dma_signoff.py", "Calibration and sign-off", ":material/task_alt:", VIEW),
+]
 # The survey answers links (/survey?token=...) for everyone; all else needs a sign-in.
 survey = st.Page("app_pages/survey.py", title="Survey", url_path="survey", visibility="hidden")
 account = current_account()
 if account is not None:
     sign_out_button(account)
-    allowed = [(f, t, i) for f, t, i, right in PAGES if right is None or may(account.role, right)]
-    pages = [st.Page(f, title=t, icon=i, default=n == 0) for n, (f, t, i) in enumerate(allowed)]
-    st.navigation([*pages, survey]).run()
+    sections: dict[str, list[st.Page]] = {}
+    for section, entries in (("Assessment", PAGES), ("Double materiality", DOUBLE_MATERIALITY)):
+        for file, title, icon, right in entries:
+            if right is None or may(account.role, right):
+                first = not sections
+                sections.setdefault(section, []).append(st.Page(file, title=title, icon=icon, default=first))
+    next(iter(sections.values())).append(survey)
+    st.navigation(sections).run()
 else:
     sign_in = st.Page("app_pages/login.py", title="Sign in", url_path="login", default=True)
     organisation = st.Page("app_pages/organisation.py", title="Sign in", url_path="organisation")

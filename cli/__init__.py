@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from cli import assessments, audit, data, fieldwork, mailing, results, users
+from cli import assessments, audit, data, dma, fieldwork, iro, mailing, results, users
 
 app = typer.Typer(
     help="Materiality assessment and stakeholder survey toolkit.",
@@ -39,7 +39,7 @@ def options(
     use_command_line_actor(actor)
 
 
-for group in (assessments, results, fieldwork, mailing, data, audit):
+for group in (assessments, results, fieldwork, mailing, data, iro, dma, audit):
     app.add_typer(group.commands)
 app.add_typer(users.commands, name="users")
 

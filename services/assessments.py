@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from survey import assessments, audit, campaign, demo
+from survey import assessments, audit, campaign, demo, iro_demo
 from survey.catalog import Catalog, load_catalog
 from survey.db import transaction
 from survey.models import Assessment
@@ -122,4 +122,14 @@ def create_demo(*, engine: Engine, actor: str | None = None) -> list[str]:
                 object=f"assessment {key}",
                 assessment=key,
             )
+        if iro_demo.create_dma_demo(session=session):
+            audit.record(
+                session=session,
+                actor=actor,
+                action="assessment.demo",
+                object=f"IRO register of {iro_demo.DEMO_KEY}",
+                assessment=iro_demo.DEMO_KEY,
+            )
+            if not created:
+                created = [f"{iro_demo.DEMO_KEY} (double materiality)"]
         return created

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, aliased
 from core.aggregates import MOMENTS, SUMMARY_TABLES, Aggregates, canonical_moments, summarise_ratings
 from survey import audit
 from survey.db import head_revision, schema_revision, transaction
+from survey.iro_backup import check_dma
 from survey.models import (
     Assessment,
     Channel,
@@ -89,6 +90,8 @@ def check_database(engine: Engine) -> IntegrityReport:
         if "audit_log" in inspect(engine).get_table_names():
             _check_audit_trail(session, report)
         _check_references(session, report)
+        if "iro_rating" in inspect(session.connection()).get_table_names():  # schema 0005 and later
+            check_dma(session, report)
         for assessment in session.scalars(select(Assessment).order_by(Assessment.id)):
             _check_aggregates(session, assessment, report)
     return report

@@ -379,3 +379,8 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# The double-materiality tables live in their own module on the same base; importing it here
+# puts them in `Base.metadata` wherever the schema is used.
+from survey import iro_models as _iro_models  # noqa: E402, F401

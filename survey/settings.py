@@ -7,6 +7,8 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.limits import Limits
+
 DEFAULT_DATABASE_URL = "sqlite:///materiality.db"
 
 
@@ -22,6 +24,32 @@ class Settings(BaseSettings):
     base_url: str = Field(
         default="http://localhost:8501",
         description="Public address of the app, used to build survey links.",
+    )
+    max_import_bytes: int = Field(
+        default=200_000_000,
+        ge=1000,
+        description="Largest file read from outside (an export, an upload, an assessment file or backup), "
+        "and the most a workbook or gzip file may unpack to, in bytes.",
+    )
+    max_import_rows: int = Field(
+        default=1_000_000, ge=10, description="Most rows an imported table may have."
+    )
+    max_import_columns: int = Field(
+        default=2_000, ge=10, description="Most columns an imported table may have."
+    )
+    max_import_cells: int = Field(
+        default=20_000_000, ge=100, description="Most cells (rows x columns) an imported table may span."
+    )
+    import_memory_mb: int = Field(
+        default=3_000,
+        ge=200,
+        description="Memory (address space, MB) an import started from the app may use in its own process.",
+    )
+    db_busy_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="Seconds to wait for a SQLite database that another program is writing to.",
     )
     admin_password: str | None = Field(
         default=None,
@@ -84,6 +112,17 @@ class Settings(BaseSettings):
     )
     test_postgres_url: str | None = Field(
         default=None, description="PostgreSQL URL the test suite also runs the store tests on."
+    )
+
+
+def import_limits(settings: Settings | None = None) -> Limits:
+    """The limits every file read from outside is checked against (see core/limits.py)."""
+    s = settings or get_settings()
+    return Limits(
+        max_bytes=s.max_import_bytes,
+        max_rows=s.max_import_rows,
+        max_columns=s.max_import_columns,
+        max_cells=s.max_import_cells,
     )
 
 

@@ -118,7 +118,7 @@ def test_every_page_renders_on_an_empty_assessment(demo_db, catalog, page):
 TABLES = {
     "overview_groups": "links_issued",
     "overview_headline": "stability",
-    "matrix_topics": "p_tier",
+    "matrix_topics": "Stability (chance of the same tier)",
     "matrix_breakdown": "group_name",
     "whatif_moves": "tier_after",
     "import_columns": "read as",
@@ -165,10 +165,11 @@ def test_overview_and_matrix_show_the_demo_result(demo_db):
 
     at = signed_in("app_pages/matrix.py", "2020")
     topics = frame(at, "matrix_topics")
-    assert len(topics) == 16 and list(topics["tier"]).count("high") == 7
+    assert len(topics) == 16 and list(topics["Tier"]).count("high") == 7
+    assert "Business ethics and anti-corruption" in set(topics["Topic"])  # full names
     assert len(at.get("vega_lite_chart")) == 1
     at.selectbox(key="matrix_topic").set_value("climate_change").run()
-    assert at.subheader[0].value == "Climate change"
+    assert at.subheader[1].value == "Climate change"
     breakdown = frame(at, "matrix_breakdown")
     assert len(breakdown) == 8 and breakdown["n"].sum() > 0
 
@@ -262,7 +263,7 @@ def test_what_if_moves_topics_and_a_saved_method_is_logged(demo_db):
     assert any("tiering.method: jenks -> thresholds" in t for t in log)
     at = signed_in("app_pages/matrix.py", "2020")  # the saved method is now in force
     topics = frame(at, "matrix_topics")
-    assert list(topics["tier"]).count("high") == len(moves[moves["tier_after"] == "high"])
+    assert list(topics["Tier"]).count("high") == len(moves[moves["tier_after"] == "high"])
 
 
 BAD_EXPORT = (
@@ -304,7 +305,7 @@ def test_matrix_of_an_assessment_without_ratings_after_one_with_ratings(demo_db,
         data = load_assessment_data(session=session, assessment_key="2021")
         previous = load_assessment_data(session=session, assessment_key="2020")
     result = analyse(data, None, previous)
-    frame_, _, _ = matrix_frame(result)
+    frame_, _, _, _ = matrix_frame(result)
     assert frame_.empty and frame_["business_previous"].dtype == float
     spec = matrix_chart(result).to_dict()
     assert spec["layer"] and result.topics["tier"].isna().all()
