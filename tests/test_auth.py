@@ -346,3 +346,31 @@ def test_the_docs_name_only_commands_that_exist():
         assert command in listed, command
     assert "--actor" in runner.invoke(app, ["--help"]).output
     assert "--since" in runner.invoke(app, ["audit", "--help"]).output
+
+
+def test_concurrent_guesses_cannot_slip_past_the_limit(ann):
+    """Twenty guesses at once from twenty clients: only ten have their password checked."""
+    import threading
+
+    results = []
+
+    def one(n: int) -> None:
+        results.append(guess(ann, f"10.1.0.{n}"))
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    checked = [r for r in audit.audit_rows(engine=ann) if r["action"] == "signin.failed"]
+    assert len(results) == 20 and len(checked) == 10
+    assert sum(1 for r in results if r.retry_after) >= 10
+
+
+def test_a_right_password_as_the_tenth_attempt_gets_in_and_is_not_counted_as_wrong(ann):
+    for _ in range(9):
+        guess(ann, "10.2.0.1")
+    assert accounts.sign_in(engine=ann, email="ann@example.com", password=GOOD, client="10.2.0.1").ok
+    assert guess(ann, "10.2.0.2").retry_after == 15  # the tenth wrong one in the minute
+    checked = [r for r in audit.audit_rows(engine=ann) if r["action"] == "signin.failed"]
+    assert len(checked) == 10
