@@ -41,7 +41,7 @@ if account is not None:
                 first = not sections
                 sections.setdefault(section, []).append(st.Page(file, title=title, icon=icon, default=first))
     next(iter(sections.values())).append(survey)
-    st.navigation(sections).run()
+    st.navigation(sections, expanded=True).run()
 else:
     sign_in = st.Page("app_pages/login.py", title="Sign in", url_path="login", default=True)
     organisation = st.Page("app_pages/organisation.py", title="Sign in", url_path="organisation")

@@ -236,25 +236,6 @@ def sign_in(
     )
 
 
-def start_session(*, engine: Engine, email: str, via: str) -> tuple[SignedIn, str]:
-    """A session for an account whose identity was proven elsewhere (`via`: the identity
-    provider); returns the account and the session cookie's value. Raises NotFound or
-    AccessDenied for an unknown or disabled account."""
-    settings = get_settings()
-    key = _key(engine)
-    with transaction(engine) as session:
-        account = accounts.get_account(session=session, email=email)
-        if account.disabled:
-            raise AccessDenied(f"the account {account.email} is disabled")
-        token, expires = accounts_signin.start_session(
-            session=session, account=account, hours=settings.session_hours
-        )
-        audit.record(
-            session=session, actor=account.email, action=f"signin.{via}", object=f"account {account.email}"
-        )
-        return SignedIn(account.email, account.role, expires), accounts_signin.sign(key, token)
-
-
 def _token(engine: Engine, cookie: str | None) -> str | None:
     return accounts_signin.unsign(_key(engine), cookie) if cookie else None
 

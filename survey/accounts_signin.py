@@ -135,13 +135,6 @@ def _count(row: SignInThrottle, now: datetime) -> float:
     return float(seconds)
 
 
-def count_failure(*, session: Session, scope: str, now: datetime | None = None) -> float:
-    """Count a wrong password against `scope`; returns the seconds of the lock that this failure
-    started (0: none)."""
-    now = now or utcnow()
-    return _count(_locked_row(session, scope, now), now)
-
-
 def charge(
     *, session: Session, scopes: dict[str, str], exempt: frozenset[str] = frozenset()
 ) -> tuple[float, dict[str, float]]:
