@@ -171,3 +171,15 @@ def test_the_first_start_prints_a_one_time_password_on_the_console(tmp_path):
     again = tmp_path / "again.log"
     with streamlit_app(url, again, password=""):
         assert "First admin account" not in again.read_text()
+
+
+def test_the_shipped_configuration_binds_to_loopback_and_hides_error_details():
+    import tomllib
+    from pathlib import Path
+
+    config = tomllib.loads(
+        (Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text()
+    )
+    assert config["server"]["address"] == "127.0.0.1"
+    assert config["client"]["showErrorDetails"] is False
+    assert config["server"]["enableXsrfProtection"] is True
