@@ -19,6 +19,7 @@ PAGES = [
     ("app_pages/new_assessment.py", "New assessment", ":material/add_circle:", CHANGE),
     ("app_pages/imports.py", "Import", ":material/upload_file:", CHANGE),
     ("app_pages/reports.py", "Reports", ":material/download:", VIEW),
+    ("app_pages/survey_preview.py", "Survey preview", ":material/preview:", VIEW),
     ("app_pages/audit.py", "Audit trail", ":material/history:", AUDIT),
     ("app_pages/accounts.py", "Accounts", ":material/group:", ACCOUNTS),
     ("app_pages/account.py", "My account", ":material/person:", None),
@@ -29,8 +30,8 @@ DOUBLE_MATERIALITY = [
     ("app_pages/dma_matrix.py", "Double materiality", ":material/grid_view:", VIEW),
     ("app_pages/dma_signoff.py", "Calibration and sign-off", ":material/task_alt:", VIEW),
 ]
-# The survey answers links (/survey?token=...) for everyone; all else needs a sign-in.
-survey = st.Page("app_pages/survey.py", title="Survey", url_path="survey", visibility="hidden")
+# Respondents answer on the plain form at /survey?token=... (web/survey.py), not on a page here;
+# every page here needs a sign-in.
 account = current_account()
 if account is not None:
     sign_out_button(account)
@@ -40,9 +41,8 @@ if account is not None:
             if right is None or may(account.role, right):
                 first = not sections
                 sections.setdefault(section, []).append(st.Page(file, title=title, icon=icon, default=first))
-    next(iter(sections.values())).append(survey)
     st.navigation(sections, expanded=True).run()
 else:
     sign_in = st.Page("app_pages/login.py", title="Sign in", url_path="login", default=True)
     organisation = st.Page("app_pages/organisation.py", title="Sign in", url_path="organisation")
-    st.navigation([sign_in, organisation, survey], position="hidden").run()
+    st.navigation([sign_in, organisation], position="hidden").run()

@@ -105,7 +105,14 @@ class Settings(BaseSettings):
     )
     company_name: str = Field(default="", max_length=200, description="Company named in invitations.")
     survey_contact: str = Field(
-        default="", max_length=200, description="Whom invitees may ask about the survey (in invitations)."
+        default="",
+        max_length=200,
+        description="Whom respondents may ask about the survey or ask to delete their answers "
+        "(in invitations and on the survey form), e.g. an e-mail address.",
+    )
+    company_logo: str | None = Field(
+        default=None,
+        description="The company's logo on the survey form: a PNG, JPEG or WebP file.",
     )
     survey_deadline: str = Field(
         default="", max_length=100, description="Answer by this date (in invitations), e.g. 2021-06-30."

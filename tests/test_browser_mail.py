@@ -37,17 +37,14 @@ def wait(page: Page) -> None:
 
 
 def answer_survey(page: Page, link: str, topics: int) -> None:
-    """A stakeholder opens the mailed link and rates every topic."""
+    """A stakeholder opens the mailed link and rates every topic on the survey form."""
     page.goto(link)
-    expect(page.get_by_role("heading", name=EN["title.importance"])).to_be_visible(timeout=30_000)
-    wait(page)
-    groups = page.get_by_test_id("stRadio")
+    expect(page.get_by_role("heading", name=EN["title.importance"], level=1)).to_be_visible(timeout=30_000)
+    groups = page.locator("fieldset")
     expect(groups).to_have_count(topics)
     for n in range(topics):
-        groups.nth(n).get_by_text(EN["dont_know"], exact=True).click()
-        expect(page.get_by_text(EN["progress"].format(answered=n + 1, total=topics))).to_be_visible(
-            timeout=20_000
-        )
+        groups.nth(n).get_by_label(EN["dont_know"], exact=True).check()
+        expect(page.locator("#progress")).to_have_text(EN["progress"].format(answered=n + 1, total=topics))
     page.get_by_role("button", name=EN["submit"]).click()
     expect(page.get_by_text(EN["thanks"])).to_be_visible(timeout=20_000)
 

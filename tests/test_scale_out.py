@@ -10,7 +10,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, settle, sign_in_form, streamlit_app
+from browser import CHROMIUM, CHROMIUM_ARGS, sign_in_form, streamlit_app
 from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import func, select
 
@@ -36,15 +36,12 @@ def app_server(database_url: str, log_path: Path) -> Iterator[str]:
 
 def answer_survey(page: Page, base: str, token: str, n_topics: int, value: int) -> None:
     page.goto(f"{base}/survey?token={token}")
-    expect(page.get_by_role("heading", name=EN["title.importance"])).to_be_visible(timeout=30_000)
-    settle(page)
-    groups = page.get_by_test_id("stRadio")
+    expect(page.get_by_role("heading", name=EN["title.importance"], level=1)).to_be_visible(timeout=30_000)
+    groups = page.locator("fieldset")
     expect(groups).to_have_count(n_topics)
     for n in range(n_topics):
-        groups.nth(n).get_by_role("radio").nth(value - 1).check(force=True)
-        expect(page.get_by_text(EN["progress"].format(answered=n + 1, total=n_topics))).to_be_visible(
-            timeout=20_000
-        )
+        groups.nth(n).get_by_role("radio").nth(value - 1).check()
+        expect(page.locator("#progress")).to_have_text(EN["progress"].format(answered=n + 1, total=n_topics))
     page.get_by_role("button", name=EN["submit"]).click()
     expect(page.get_by_text(EN["thanks"])).to_be_visible(timeout=30_000)
 
