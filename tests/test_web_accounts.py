@@ -126,7 +126,10 @@ def test_a_form_posted_from_another_site_is_refused(server):
 
 
 def test_the_survey_and_static_files_stay_public(server):
-    status, _, _ = fetch(server + "/survey?token=nothing", headers={"Accept": "text/html"})
+    status, headers, body = fetch(server + "/survey?token=nothing", headers={"Accept": "text/html"})
+    assert status == 404 and "location" not in headers  # the survey's own notice, no sign-in
+    assert "Committee sign-in" not in body
+    status, _, _ = fetch(server + "/survey/static/survey.css", headers={"Accept": "text/css"})
     assert status == 200
     status, _, _ = fetch(server + "/_stcore/health")
     assert status == 200
