@@ -9,6 +9,7 @@ from analysis.dma_method import CRITERION_ANCHORS, CRITERION_QUESTIONS, applicab
 from app_pages.common import get_engine
 from app_pages.dma_common import chosen_assessment, has_register, needs_actor, refresh, show_error
 from core.textsafety import markdown_literal
+from render.dma_disclosure import VALUE_CHAIN_WORDS
 from services import dma
 from services.access import RATE
 
@@ -51,7 +52,7 @@ if picked:
         st.markdown(
             f"**{markdown_literal(inputs.topic_names.get(row['topic'], row['topic']))}**"
             f" · {describe_iro(row['type'], row['status'])}"
-            f" · {markdown_literal(row['value_chain'].replace(';', ', '))}"
+            f" · {', '.join(VALUE_CHAIN_WORDS.get(p, p) for p in row['value_chain'].split(';'))}"
             f" · {row['horizon']} term" + (" · human rights" if row["human_rights"] else "")
         )
         st.text(row["description"])

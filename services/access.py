@@ -27,4 +27,11 @@ __all__ = [
     "VIEW",
     "AccessDenied",
     "may",
+    "require",
 ]
+
+
+def require(role: str | None, capability: str, what: str) -> None:
+    """Raise :class:`AccessDenied` unless `role` has `capability` (`what`: the act, for the message)."""
+    if not may(role, capability):
+        raise AccessDenied(f"{what} needs the {capability} right, which the {role or 'anonymous'} role lacks")

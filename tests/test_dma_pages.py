@@ -21,7 +21,7 @@ APP = str(Path(__file__).resolve().parent.parent / "navigation.py")
 PAGES = {
     "app_pages/iro_register.py": "IRO register: ",
     "app_pages/dma_ratings.py": "Rating: ",
-    "app_pages/dma_matrix.py": "Double materiality: ",
+    "app_pages/dma_matrix.py": "Double-materiality matrix: ",
     "app_pages/dma_signoff.py": "Calibration and sign-off: ",
 }
 
