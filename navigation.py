@@ -47,4 +47,5 @@ if account is not None:
     st.navigation(sections, expanded=True).run()
 else:
     sign_in = st.Page("app_pages/login.py", title="Sign in", url_path="login", default=True)
-    st.navigation([sign_in], position="hidden").run()
+    organisation = st.Page("app_pages/organisation.py", title="Sign in", url_path="organisation")
+    st.navigation([sign_in, organisation], position="hidden").run()
