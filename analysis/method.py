@@ -12,6 +12,8 @@ Example file (every field optional; these are the defaults)::
     tiering:
       method: jenks               # jenks | kmeans | gmm | thresholds | quantiles
       n_tiers: 2                  # 2: high, material; 3: high, material, low
+      not_material_tier: true     # below material_threshold (surely): "not material"
+      material_threshold: null    # on the rating scale; null: the scale's midpoint
     interval_level: 0.95
     resamples: 1000
     seed: 2020
@@ -55,6 +57,10 @@ class TieringConfig(BaseModel):
     n_init: int = Field(default=10, ge=1, le=100)
     # "gmm": shape of the mixture components
     covariance_type: Literal["full", "tied", "diag", "spherical"] = "full"
+    # a topic whose combined score is surely below this is "not material" (None: the scale's midpoint)
+    material_threshold: float | None = None
+    # False: no "not material" tier (every scored topic is in one of the n_tiers tiers)
+    not_material_tier: bool = True
 
     @model_validator(mode="after")
     def _check_parameters(self) -> TieringConfig:
@@ -120,6 +126,10 @@ class MethodConfig(BaseModel):
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, with the tiering parameters that apply to the chosen method only."""
         tiering: dict[str, Any] = {"method": self.tiering.method, "n_tiers": self.tiering.n_tiers}
+        if not self.tiering.not_material_tier:
+            tiering["not_material_tier"] = False
+        if self.tiering.material_threshold is not None:
+            tiering["material_threshold"] = self.tiering.material_threshold
         if self.tiering.method == "thresholds":
             tiering["thresholds"] = list(self.tiering.thresholds or [])
         if self.tiering.method == "quantiles" and self.tiering.quantiles is not None:
@@ -189,9 +199,14 @@ RECORD_ONLY_KEYS = frozenset(
         "business_significance",
         "top_box",
         "interval",
+        "draws",
         "p_tier",
         "minority",
         "suppression",
+        "groups_left_out",
+        "threshold_record",
+        "natural_break",
+        "small_cells_left_out",
         "dont_know",
         "fingerprint",
         "previous_assessment",

@@ -14,11 +14,11 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from analysis.agreement import (
     Agreement,
@@ -37,8 +37,10 @@ from analysis.scores import (
     axis_scores,
     group_statistics,
     nominal_weights,
+    reportable_statistics,
+    welch_interval,
 )
-from analysis.tiers import MaterialityTiers, tier_names
+from analysis.tiers import NOT_MATERIAL, MaterialityTiers, break_test, tier_names
 from core import __version__ as TOOLKIT_VERSION  # noqa: N812 - a constant
 from core.aggregates import MOMENTS, SUMMARY_TABLES, AssessmentData, canonical_moments
 from core.formats import csv_text, json_text
@@ -60,6 +62,18 @@ TOPIC_COLUMNS = [
     "rank",
     "n_respondents",
     "n_business",
+    "combined_low",
+    "combined_high",
+    "p_material",
+    "p_high",
+    "rank_low",
+    "rank_high",
+    "stakeholder_se",
+    "stakeholder_df",
+    "business_se",
+    "business_df",
+    "combined_se",
+    "combined_df",
 ]
 GROUP_COLUMNS = [
     "group",
@@ -91,8 +105,11 @@ class AnalysisResult:
 
     @property
     def tier_order(self) -> list[str]:
-        """The names of the result's tiers, the most material first."""
-        return tier_names(int(self.method["tiering"]["n_tiers"]))
+        """The names of the result's tiers, the most material first ("not material" last, when a topic is)."""
+        names = tier_names(int(self.method["tiering"]["n_tiers"]))
+        if (self.topics["tier"] == NOT_MATERIAL).any():
+            names.append(NOT_MATERIAL)
+        return names
 
     @property
     def interval_level(self) -> float:
@@ -107,15 +124,21 @@ def analyse(
     *,
     source: dict | None = None,
     strict: bool = True,
+    threshold_provenance: dict | None = None,
 ) -> AnalysisResult:
     """The materiality result of `data` under `method` (defaults when None).
 
     `previous` is last year's assessment; it is analysed with the same method so that the
     changes compare like with like. `source` says where the method came from (recorded).
     `strict=False` tolerates explicit weights that do not fit the groups (used for `previous`).
+    `threshold_provenance` says who set the method's thresholds on the scale and when, and when
+    the assessment's results could first be computed (``set_by``, ``set_at``,
+    ``results_first_computed``, ISO times); recorded, and a threshold set after the first
+    results is flagged.
     """
     method = method or MethodConfig()
-    stats = group_statistics(data.aggregates, scale_min=data.scale_min, scale_max=data.scale_max)
+    all_stats = group_statistics(data.aggregates, scale_min=data.scale_min, scale_max=data.scale_max)
+    stats = reportable_statistics(all_stats, method.min_group_size)
     topic_keys = sorted(data.topics["topic"])
     weights = {
         dimension: nominal_weights(data.groups, dimension, method, strict=strict)
@@ -136,9 +159,10 @@ def analyse(
         for dimension in (STAKEHOLDER_DIMENSION, BUSINESS_DIMENSION)
     }
     stakeholder, business = axes[STAKEHOLDER_DIMENSION], axes[BUSINESS_DIMENSION]
-    topics, thresholds = _topic_table(data, topic_keys, stakeholder, business, method)
-    groups = _group_table(data, stats, axes, topics, method)
-    agreement = _agreement(data, stats, stakeholder, method)
+    topics, tier_fit = _topic_table(data, topic_keys, stakeholder, business, method)
+    thresholds = list(tier_fit.estimator.thresholds_) if tier_fit.estimator is not None else []
+    groups = _group_table(data, all_stats, stats, axes, topics, method)
+    agreement = _agreement(data, all_stats, stats, stakeholder, weights[STAKEHOLDER_DIMENSION])
 
     previous_result = None
     if previous is not None:
@@ -153,6 +177,10 @@ def analyse(
         business_weights=_percent(weights[BUSINESS_DIMENSION], business, data, BUSINESS_DIMENSION),
         previous=previous_result,
         source=source,
+        left_out=_left_out(all_stats, stats),
+        threshold_record=threshold_record(method, data, thresholds, threshold_provenance),
+        natural_break=tier_fit.break_test,
+        small_cells=sum(len(all_stats[k].topics) - len(stats[k].topics) for k in stats),
     )
     return AnalysisResult(
         data=data,
@@ -175,18 +203,53 @@ def _members(data: AssessmentData, stats: dict, dimension: str) -> list[GroupSta
 def _percent(
     nominal: dict | None, axis: AxisScores, data: AssessmentData, dimension: str
 ) -> dict[str, float]:
-    """Nominal group weights in percent; for "respondents" each group's share of respondents."""
-    if nominal is not None:
-        return dict(sorted(nominal.items()))
+    """Group weights in effect, in percent: the nominal weights with the groups left out (too
+    few respondents) at 0 and the rest rescaled; for "respondents" each included group's share
+    of the included respondents."""
     members = list(data.groups.loc[data.groups["dimension"] == dimension, "group"])
+    included = set(axis.groups)
+    if nominal is not None:
+        kept = {g: (w if g in included else 0.0) for g, w in nominal.items()}
+        total = sum(kept.values())
+        return {g: (100.0 * w / total if total else 0.0) for g, w in sorted(kept.items())}
     respondents = data.aggregates.respondents
     counts = {
         g: float(n)
         for g, d, n in respondents[["group", "dimension", "n_respondents"]].itertuples(index=False)
-        if d == dimension and g in members
+        if d == dimension and g in members and g in included
     }
     total = sum(counts.values())
     return {g: (100.0 * counts.get(g, 0.0) / total if total else 0.0) for g in sorted(members)}
+
+
+def material_threshold(method: MethodConfig, data: AssessmentData) -> float | None:
+    """The combined score below which a topic can be "not material" (None: no such tier)."""
+    if not method.tiering.not_material_tier:
+        return None
+    if method.tiering.material_threshold is not None:
+        return float(method.tiering.material_threshold)
+    return (data.scale_min + data.scale_max) / 2.0
+
+
+def combined_uncertainty(stakeholder: AxisScores, business: AxisScores) -> tuple[np.ndarray, np.ndarray]:
+    """Standard error and Welch-Satterthwaite degrees of freedom of the combined score, the mean
+    of two independent axes (different respondents rate them)."""
+    a, b = stakeholder.se**2 / 4.0, business.se**2 / 4.0
+    se2 = a + b
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df = np.where(se2 > 0, se2**2 / (a**2 / stakeholder.df + b**2 / business.df), np.inf)
+    return np.sqrt(se2), df
+
+
+@dataclass(frozen=True)
+class TierFit:
+    """What the tiering of a result needs besides the topic table: the fitted estimator, the
+    combined-score draws (resamples, scored topics) and the natural-break test."""
+
+    estimator: MaterialityTiers | None
+    scored: np.ndarray
+    draws: np.ndarray
+    break_test: dict | None
 
 
 def _topic_table(
@@ -195,13 +258,25 @@ def _topic_table(
     stakeholder: AxisScores,
     business: AxisScores,
     method: MethodConfig,
-) -> tuple[pd.DataFrame, list[float]]:
+) -> tuple[pd.DataFrame, TierFit]:
     combined = (stakeholder.estimate + business.estimate) / 2.0
+    combined_se, combined_df = combined_uncertainty(stakeholder, business)
+    combined_low, combined_high = welch_interval(combined, combined_se, combined_df, method.interval_level)
+    combined_low = np.clip(combined_low, data.scale_min, data.scale_max)
+    combined_high = np.clip(combined_high, data.scale_min, data.scale_max)
     scored = ~np.isnan(combined)
-    tier = np.full(len(topic_keys), None, dtype=object)
-    p_tier = np.full(len(topic_keys), np.nan)
-    thresholds: list[float] = []
+    n_topics = len(topic_keys)
+    tier = np.full(n_topics, None, dtype=object)
+    p_tier = np.full(n_topics, np.nan)
+    p_material = np.full(n_topics, np.nan)
+    p_high = np.full(n_topics, np.nan)
+    rank_low = np.full(n_topics, np.nan)
+    rank_high = np.full(n_topics, np.nan)
     config = method.tiering
+    floor = material_threshold(method, data)
+    draws = (business.draws[:, scored] + stakeholder.draws[:, scored]) / 2.0
+    estimator = None
+    test = None
     if scored.sum() >= config.n_tiers:
         estimator = MaterialityTiers(
             method=config.method,
@@ -210,15 +285,27 @@ def _topic_table(
             quantiles=config.quantiles,
             n_init=config.n_init,
             covariance_type=config.covariance_type,
+            material_threshold=floor,
             random_state=method.seed,
         )
         coordinates = np.column_stack([business.estimate[scored], stakeholder.estimate[scored]])
-        estimator.fit(coordinates)
-        draws = np.stack([business.draws[:, scored], stakeholder.draws[:, scored]], axis=2)
-        refitted = estimator.refit_labels(draws)
+        estimator.fit(coordinates, upper=combined_high[scored])
+        pairs = np.stack([business.draws[:, scored], stakeholder.draws[:, scored]], axis=2)
+        refitted = estimator.refit_labels(pairs)
         tier[scored] = estimator.tiers_
         p_tier[scored] = (refitted == estimator.labels_[None, :]).mean(axis=0)
-        thresholds = list(estimator.thresholds_)
+        if floor is not None:
+            p_material[scored] = (draws >= floor).mean(axis=0)
+        if config.method == "thresholds" and estimator.thresholds_:
+            p_high[scored] = (draws >= estimator.thresholds_[-1]).mean(axis=0)
+        # rank 1 = highest combined score, in every draw
+        ranks = (-draws).argsort(axis=1).argsort(axis=1) + 1
+        tail = 100.0 * (1.0 - method.interval_level) / 2.0
+        rank_low[scored] = np.floor(np.percentile(ranks, tail, axis=0))
+        rank_high[scored] = np.ceil(np.percentile(ranks, 100.0 - tail, axis=0))
+        if config.method != "thresholds":
+            rest = combined[scored][~estimator.not_material_]
+            test = break_test(rest, config.n_tiers, random_state=method.seed)
     catalog = data.topics.set_index("topic")
     frame = pd.DataFrame(
         {
@@ -237,8 +324,23 @@ def _topic_table(
             "p_tier": p_tier,
             "n_respondents": stakeholder.n.astype(np.int64),
             "n_business": business.n.astype(np.int64),
+            "combined_low": combined_low,
+            "combined_high": combined_high,
+            "p_material": p_material,
+            "p_high": p_high,
+            "rank_low": pd.array(np.where(np.isnan(rank_low), 0, rank_low).astype(np.int64), dtype="Int64"),
+            "rank_high": pd.array(
+                np.where(np.isnan(rank_high), 0, rank_high).astype(np.int64), dtype="Int64"
+            ),
+            "stakeholder_se": stakeholder.se,
+            "stakeholder_df": stakeholder.df,
+            "business_se": business.se,
+            "business_df": business.df,
+            "combined_se": combined_se,
+            "combined_df": combined_df,
         }
     )
+    frame.loc[np.isnan(rank_low), ["rank_low", "rank_high"]] = pd.NA
     frame = frame.assign(
         _unscored=~scored,
         _combined=-np.nan_to_num(combined, nan=0.0),
@@ -246,11 +348,12 @@ def _topic_table(
     ).sort_values(["_unscored", "_combined", "_stakeholder", "topic"], kind="stable")
     frame = frame.drop(columns=["_unscored", "_combined", "_stakeholder"]).reset_index(drop=True)
     frame["rank"] = np.arange(1, len(frame) + 1, dtype=np.int64)
-    return frame[TOPIC_COLUMNS], thresholds
+    return frame[TOPIC_COLUMNS], TierFit(estimator, scored, draws, test)
 
 
 def _group_table(
     data: AssessmentData,
+    all_stats: dict,
     stats: dict,
     axes: dict[str, AxisScores],
     topics: pd.DataFrame,
@@ -258,11 +361,15 @@ def _group_table(
 ) -> pd.DataFrame:
     """Every group's mean per topic; figures from fewer than min_group_size are withheld.
 
+    `all_stats` give the counts (respondents and "don't know" per topic, shown for every group),
+    `stats` the reportable means (:func:`analysis.scores.reportable_statistics`); a cell that is
+    not reportable is suppressed and has weight 0, as it counts in no overall figure.
+
     A group holds a minority view of a topic when its mean lies at least `minority_gap`
     above the overall score and the lower end of the group mean's interval (normal, at the
     method's level) is still above it: the view that averaging hides.
     """
-    z = float(norm.ppf((1.0 + method.interval_level) / 2.0))
+    z = NormalDist().inv_cdf((1.0 + method.interval_level) / 2.0)
     overall = {
         STAKEHOLDER_DIMENSION: topics.set_index("topic")["stakeholder_importance"],
         BUSINESS_DIMENSION: topics.set_index("topic")["business_significance"],
@@ -270,9 +377,11 @@ def _group_table(
     topic_order = list(topics["topic"])
     rows = []
     for group, name, dimension in data.groups[["group", "name", "dimension"]].itertuples(index=False):
+        counted: GroupStatistics | None = all_stats.get((group, dimension))
         s: GroupStatistics | None = stats.get((group, dimension))
         axis = axes.get(dimension)
         reference = overall[dimension] if dimension in overall else pd.Series(dtype=float)
+        counts = {t: i for i, t in enumerate(counted.topics)} if counted is not None else {}
         position = {t: i for i, t in enumerate(s.topics)} if s is not None else {}
         se = s.standard_error() if s is not None else np.array([])
         weights: dict[str, float] = {}
@@ -280,12 +389,15 @@ def _group_table(
             g = axis.groups.index(group)
             weights = {t: 100.0 * float(axis.weights[g, j]) for j, t in enumerate(axis.topics)}
         for topic in topic_order:
+            c = counts.get(topic)
+            n = int(counted.n[c]) if counted is not None and c is not None else 0
+            dont_know = int(counted.n_dont_know[c]) if counted is not None and c is not None else 0
             i = position.get(topic)
-            n, mean, dont_know, low = 0, math.nan, 0, math.nan
+            suppressed = s is None or i is None
+            mean, low = math.nan, math.nan
             if s is not None and i is not None:
-                n, mean, dont_know = int(s.n[i]), float(s.mean[i]), int(s.n_dont_know[i])
+                mean = float(s.mean[i])
                 low = mean - z * float(se[i])
-            suppressed = n < method.min_group_size
             overall_score = float(reference.get(topic, math.nan))
             gap = math.nan if suppressed else mean - overall_score
             minority = bool(math.isfinite(gap) and gap >= method.minority_gap and low > overall_score)
@@ -295,7 +407,7 @@ def _group_table(
                     name,
                     dimension,
                     topic,
-                    math.nan if suppressed else mean,
+                    mean,
                     n,
                     suppressed,
                     minority,
@@ -308,29 +420,45 @@ def _group_table(
     return frame.astype({"n": np.int64, "n_dont_know": np.int64, "suppressed": bool, "minority": bool})
 
 
-def _agreement(data: AssessmentData, stats: dict, stakeholder: AxisScores, method: MethodConfig) -> Agreement:
-    """Kendall's W and Spearman's rho over groups large enough to report; alpha over respondents.
-
-    Only groups included in the stakeholder score take part; per-topic group means from fewer
-    than min_group_size respondents are left out, as are groups with fewer respondents.
-    """
-    reportable = []
-    means = {}
-    for group in data.groups.loc[data.groups["dimension"] == STAKEHOLDER_DIMENSION, "group"]:
-        s = stats.get((group, STAKEHOLDER_DIMENSION))
-        if s is None or group not in stakeholder.groups:
-            continue
-        if s.n_respondents < method.min_group_size:
-            continue
-        reportable.append(group)
-        means[group] = pd.Series(np.where(s.n >= method.min_group_size, s.mean, np.nan), index=list(s.topics))
+def _agreement(
+    data: AssessmentData, all_stats: dict, stats: dict, stakeholder: AxisScores, weights: dict | None
+) -> Agreement:
+    """Kendall's W and Spearman's rho over the stakeholder groups in the score; alpha over their
+    respondents. Only reportable figures take part (:func:`analysis.scores.reportable_statistics`):
+    a group, or a group's topic, with fewer than min_group_size respondents is left out of every
+    statistic, alpha included."""
+    members = data.groups.loc[data.groups["dimension"] == STAKEHOLDER_DIMENSION, "group"]
+    reportable = [g for g in members if g in stakeholder.groups]  # in catalog order
+    means = {
+        group: pd.Series(
+            stats[(group, STAKEHOLDER_DIMENSION)].mean,
+            index=list(stats[(group, STAKEHOLDER_DIMENSION)].topics),
+        )
+        for group in reportable
+    }
     table = pd.DataFrame(means).T.reindex(index=reportable, columns=list(stakeholder.topics))
     histogram = data.aggregates.histogram
-    included = histogram[
-        (histogram["dimension"] == STAKEHOLDER_DIMENSION) & histogram["group"].isin(list(stakeholder.groups))
-    ]
+    cells = {(g, t) for g in reportable for t in stats[(g, STAKEHOLDER_DIMENSION)].topics}
+    in_score = (
+        [(str(g), str(t)) in cells for g, t in histogram[["group", "topic"]].itertuples(index=False)]
+        if len(histogram)
+        else []
+    )
+    included = (
+        histogram[
+            (histogram["dimension"] == STAKEHOLDER_DIMENSION).to_numpy() & np.array(in_score, dtype=bool)
+        ]
+        if len(histogram)
+        else histogram
+    )
     counts = value_counts_from_histogram(included, data.scale_min, data.scale_max)
-    excluded = sorted(set(stakeholder.groups) - set(reportable))
+    excluded = sorted(
+        g
+        for g in members
+        if (g, STAKEHOLDER_DIMENSION) in all_stats
+        and (g, STAKEHOLDER_DIMENSION) not in stats
+        and (weights is None or weights.get(g, 0.0) > 0)
+    )
     complete = table.dropna(axis=1, how="any")
     return Agreement(
         kendall_w=kendall_w(table) if len(table) else None,
@@ -383,6 +511,42 @@ def fingerprint(data: AssessmentData) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def threshold_record(
+    method: MethodConfig, data: AssessmentData, cuts: list[float], provenance: dict | None
+) -> dict[str, Any] | None:
+    """The thresholds on the scale in force, who set them and when, and whether that was after
+    the first results could be seen (None when the method has no threshold on the scale)."""
+    floor = material_threshold(method, data)
+    fixed = method.tiering.method == "thresholds"
+    if floor is None and not fixed:
+        return None
+    chosen = fixed or method.tiering.material_threshold is not None
+    record: dict[str, Any] = {
+        "material_threshold": floor,
+        "cut_points": [float(c) for c in method.tiering.thresholds or []] if fixed else [],
+        "set_by": None,
+        "set_at": None,
+        "results_first_computed": None,
+        "set_after_results": None,
+    }
+    if not chosen:
+        record.update(set_by="toolkit default: the midpoint of the rating scale", set_after_results=False)
+    elif provenance:
+        record.update({k: provenance.get(k) for k in ("set_by", "set_at", "results_first_computed")})
+        if record["set_at"]:
+            first = record["results_first_computed"]
+            record["set_after_results"] = bool(first) and str(record["set_at"]) > str(first)
+    return record
+
+
+def _left_out(all_stats: dict, stats: dict) -> dict[str, list[str]]:
+    """Per dimension, the groups left out of every figure for having too few respondents."""
+    out: dict[str, list[str]] = {}
+    for group, dimension in sorted(set(all_stats) - set(stats), key=lambda k: (k[1], k[0])):
+        out.setdefault(dimension, []).append(group)
+    return out
+
+
 def method_record(
     data: AssessmentData,
     method: MethodConfig,
@@ -391,6 +555,10 @@ def method_record(
     business_weights: dict[str, float],
     previous: AnalysisResult | None,
     source: dict | None,
+    left_out: dict[str, list[str]] | None = None,
+    small_cells: int = 0,
+    threshold_record: dict | None = None,
+    natural_break: dict | None = None,
 ) -> dict[str, Any]:
     """The method as configured, what each figure means, and what it was applied to."""
     level = f"{method.interval_level:.0%}"
@@ -416,14 +584,18 @@ def method_record(
                 "stakeholder importance"
             ),
             "interval": (
-                f"{level} percentile interval of {method.resamples} draws of a normal-approximation "
-                "respondent bootstrap: each group's respondents resampled separately, the group's vector "
-                "of topic means drawn from a normal distribution with the pairwise-deletion covariance of "
-                "its respondents' ratings divided by n (delta method), clipped to the scale, combined with "
-                "the group weights"
+                f"{level} Welch interval: estimate +- Student t quantile x standard error, the standard "
+                "error from each group's n - 1 sample covariance of its respondents' ratings (pairwise "
+                "deletion) divided by n and the group weights, the degrees of freedom by "
+                "Welch-Satterthwaite; clipped to the scale"
+            ),
+            "draws": (
+                f"{method.resamples} normal-approximation draws (multivariate t per group, n - 1 degrees of "
+                "freedom, clipped to the scale, combined with the group weights), not resamples of the "
+                "respondents; they give p_tier, the rank intervals and the probabilities of tiers"
             ),
             "p_tier": (
-                "share of the resampled draws in which the topic lands in its assigned tier when the tiering "
+                "share of the draws in which the topic lands in its assigned tier when the tiering "
                 "is refitted on the draw"
             ),
             "minority": (
@@ -431,9 +603,15 @@ def method_record(
                 f"lower end of its {level} interval still above it"
             ),
             "suppression": (
-                f"per-group figures built from fewer than {method.min_group_size} respondents are withheld "
-                "(mean, gap, correlations); such groups still count in the overall scores"
+                f"a group with fewer than {method.min_group_size} respondents, and a group's topic rated by "
+                f"fewer than {method.min_group_size}, is left out of every published figure: overall scores, "
+                "intervals, top-box shares, tiers, agreement and correlations; only its counts of "
+                "respondents and of 'don't know' are shown"
             ),
+            "groups_left_out": left_out or {},
+            "threshold_record": threshold_record,
+            "natural_break": natural_break,
+            "small_cells_left_out": small_cells,
             "dont_know": "'don't know' is not a rating: it counts in neither means nor n",
             "fingerprint": fingerprint(data),
             "previous_assessment": previous.data.key if previous is not None else None,

@@ -12,26 +12,42 @@ Group weighting (recorded in the method):
 
 For every topic the weights are renormalised over the groups that rated it.
 
-Uncertainty: a normal-approximation respondent bootstrap, computed from the store's
-sufficient statistics instead of the raw ratings. Resampling the respondents of a group with
-replacement (each group separately, so group sizes stay fixed) makes the group's vector of
-topic means approximately multivariate normal around the observed means, with covariance
+Uncertainty, computed from the store's sufficient statistics instead of the raw ratings (so its
+cost does not grow with the number of responses). A group's respondents are a sample: the
+covariance of its vector of topic means is estimated by
 
-    C_ab = sum over respondents who rated a and b of (x_a - m_a)(x_b - m_b) / (n_a n_b)
+    C_ab = sum over respondents who rated a and b of (x_a - m_a)(x_b - m_b) / (n_ab - 1) * n_ab / (n_a n_b)
 
-(the delta method for means under pairwise deletion: respondents who skipped a topic or
-answered "don't know" are left out of that topic's mean only). Its diagonal is the population
-variance over n; the off-diagonal terms carry the correlation between a respondent's ratings
-of different topics, which is why the respondent, not the rating, is the resampling unit. The
-co-moments ``n, sum_a, sum_b, sum_ab`` of every topic pair give C exactly. Draws of the group
-means are clipped to the scale and combined with the weights; the percentile interval of the
-draws is the stated interval, and the same draws feed the tier stability (``p_tier``).
-Each group has its own random stream, derived from the seed and the group's key, so adding,
-removing or reordering another group never changes a group's draws.
+(the sample covariance with n - 1, carried to means under pairwise deletion: respondents who
+skipped a topic or answered "don't know" are left out of that topic's mean only). Its diagonal
+is s^2 / n with the n - 1 sample variance s^2; the off-diagonal terms carry the correlation
+between a respondent's ratings of different topics, which is why the respondent, not the
+rating, is the sampling unit. A topic rated by one respondent has no sample variance; it gets
+the largest variance any rating on the scale can have, (max - min)^2 / 4 (Bhatia & Davis 2000),
+so its interval spans the scale instead of having no width.
 
-Reference: Efron & Tibshirani (1993), *An Introduction to the Bootstrap*, ch. 6 and 13
-(bootstrap standard errors and percentile intervals; the delta method as its small-sample
-approximation); Davison & Hinkley (1997), *Bootstrap Methods*, sec. 3.2 (stratified resampling).
+The stated interval of a weighted score sum_g w_g m_g is Welch's:
+
+    estimate +- t(df, (1 + level) / 2) * sqrt(sum_g w_g^2 s_g^2 / n_g),
+    df = (sum_g w_g^2 s_g^2 / n_g)^2 / sum_g (w_g^2 s_g^2 / n_g)^2 / (n_g - 1)
+
+(Welch 1947, "The generalization of Student's problem when several different population
+variances are involved", Biometrika 34:28-35; Satterthwaite 1946), clipped to the scale. With one
+group it is Student's t interval. Student's t keeps its level for small groups where the normal
+quantile and the population variance did not (the coverage table in ``benchmarks/bench_coverage.py``
+and the README); a studentized bootstrap would need the raw ratings, which the store does not read.
+
+Draws for the tier stability (``p_tier``) and for year-over-year tier changes: each group's
+vector of topic means is drawn from a multivariate t distribution with the covariance above and
+n - 1 degrees of freedom (a normal draw divided by the square root of one chi-square / df draw
+per group), clipped to the scale and combined with the weights. These are normal-approximation
+draws, not resamples of the respondents. Each group has its own random stream, derived from the
+seed and the group's key, so adding, removing or reordering another group never changes a
+group's draws.
+
+References: Efron & Tibshirani (1993), *An Introduction to the Bootstrap*, ch. 6 and 13;
+Davison & Hinkley (1997), *Bootstrap Methods*, sec. 3.2 (stratified resampling); Kotz &
+Nadarajah (2004), *Multivariate t Distributions*, ch. 1.
 """
 
 from __future__ import annotations
@@ -42,6 +58,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import t as student_t
 
 from analysis.method import MethodConfig, MethodError
 from core.aggregates import Aggregates
@@ -66,6 +83,12 @@ class GroupStatistics:
 
     def standard_error(self) -> np.ndarray:
         return np.sqrt(np.clip(np.diag(self.covariance), 0.0, None))
+
+    @property
+    def df(self) -> np.ndarray:
+        """Degrees of freedom of each topic's variance: n - 1 (1 for a single rating, whose
+        variance is the scale's bound)."""
+        return np.maximum(self.n - 1.0, 1.0)
 
 
 def group_statistics(
@@ -113,7 +136,11 @@ def group_statistics(
         np.add.at(counts, (topic_index, h_value[rows] - scale_min), h_n[rows])
         n = counts.sum(axis=1)
         mean = counts @ values / n
-        covariance = np.diag(np.clip((counts @ values**2 - n * mean**2) / n**2, 0.0, None))
+        squares = np.clip(counts @ values**2 - n * mean**2, 0.0, None)
+        bound = (scale_max - scale_min) ** 2 / 4.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            variance = np.where(n >= 2, squares / np.maximum(n - 1.0, 1.0), bound)
+        covariance = np.diag(variance / n)
         pairs = m_key == key
         ia, found_a = _positions(topics_array, m_a[pairs])
         ib, found_b = _positions(topics_array, m_b[pairs])
@@ -124,6 +151,7 @@ def group_statistics(
                 m_columns[c][pairs][keep] for c in ("n", "sum_a", "sum_b", "sum_ab")
             )
             co = (sum_ab - mean[ib] * sum_a - mean[ia] * sum_b + n_ab * mean[ia] * mean[ib]) / (n[ia] * n[ib])
+            co = np.where(n_ab >= 2, co * n_ab / np.maximum(n_ab - 1.0, 1.0), 0.0)
             covariance[ia, ib] = co
             covariance[ib, ia] = co
         unknown = np.zeros(len(topics))
@@ -141,6 +169,42 @@ def group_statistics(
             counts=counts,
             n_dont_know=unknown,
             n_respondents=respondents.get((group, dimension), int(n.max())),
+        )
+    return out
+
+
+def reportable_statistics(
+    stats: Mapping[tuple[str, str], GroupStatistics], min_group_size: int
+) -> dict[tuple[str, str], GroupStatistics]:
+    """The statistics that may enter a published figure.
+
+    A group with fewer than `min_group_size` respondents on a dimension is left out entirely,
+    and within a group a topic rated by fewer than `min_group_size` respondents is left out of
+    that topic. What is left out counts nowhere: not in a score, an interval, a tier, a top-box
+    share or an agreement statistic. (Were it to count in a weighted overall score while the
+    other groups' means and weights are published, (overall - sum of visible weight x mean) /
+    hidden weight would give its mean back.)
+    """
+    out: dict[tuple[str, str], GroupStatistics] = {}
+    for key, s in stats.items():
+        if s.n_respondents < min_group_size:
+            continue
+        keep = s.n >= min_group_size
+        if not keep.any():
+            continue
+        if keep.all():
+            out[key] = s
+            continue
+        out[key] = GroupStatistics(
+            group=s.group,
+            dimension=s.dimension,
+            topics=tuple(t for t, k in zip(s.topics, keep, strict=True) if k),
+            n=s.n[keep],
+            mean=s.mean[keep],
+            covariance=s.covariance[np.ix_(keep, keep)],
+            counts=s.counts[keep],
+            n_dont_know=s.n_dont_know[keep],
+            n_respondents=s.n_respondents,
         )
     return out
 
@@ -212,12 +276,16 @@ def _stream(seed: int, group: str) -> np.random.Generator:
 def resample_group_means(
     stats: GroupStatistics, *, resamples: int, seed: int, scale_min: int, scale_max: int
 ) -> np.ndarray:
-    """(resamples, topics) draws of the group's topic means: the normal approximation of the
-    respondent bootstrap, clipped to the scale."""
+    """(resamples, topics) draws of the group's topic means from a multivariate t distribution
+    (the covariance of :func:`group_statistics`, n - 1 degrees of freedom with n the group's
+    median number of raters per topic), clipped to the scale."""
     values, vectors = np.linalg.eigh(stats.covariance)
     root = vectors * np.sqrt(np.clip(values, 0.0, None))
-    noise = _stream(seed, stats.group).standard_normal((resamples, len(stats.topics)))
-    return np.clip(stats.mean + noise @ root.T, scale_min, scale_max)
+    stream = _stream(seed, stats.group)
+    noise = stream.standard_normal((resamples, len(stats.topics)))
+    df = max(float(np.median(stats.n)) - 1.0, 1.0)
+    scale = np.sqrt(df / stream.chisquare(df, size=(resamples, 1)))
+    return np.clip(stats.mean + (noise @ root.T) * scale, scale_min, scale_max)
 
 
 @dataclass(frozen=True)
@@ -233,6 +301,18 @@ class AxisScores:
     top_box: np.ndarray
     n: np.ndarray  # respondents of included groups who rated the topic
     weights: np.ndarray  # (groups, topics): effective weight of each group, summing to 1 per topic
+    se: np.ndarray  # standard error of the estimate
+    df: np.ndarray  # its Welch-Satterthwaite degrees of freedom
+    effective_n: np.ndarray  # Kish's effective sample size of the weighted mean
+
+
+def welch_interval(
+    estimate: np.ndarray, se: np.ndarray, df: np.ndarray, level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """estimate +- t(df, (1 + level) / 2) * se, elementwise (NaN stays NaN)."""
+    with np.errstate(invalid="ignore"):
+        half = student_t.ppf((1.0 + level) / 2.0, np.where(np.isfinite(df), df, 1e12)) * se
+    return estimate - half, estimate + half
 
 
 def percentile_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -267,6 +347,8 @@ def axis_scores(
     n_topics = len(topics)
     n_groups = len(included)
     n = np.zeros((n_groups, n_topics))
+    variance = np.zeros((n_groups, n_topics))  # of each group's mean
+    df = np.ones((n_groups, n_topics))
     means = np.zeros((n_groups, n_topics))
     tops = np.zeros((n_groups, n_topics))
     draws = np.zeros((n_groups, resamples, n_topics))
@@ -277,6 +359,8 @@ def axis_scores(
         present = columns >= 0
         cols = columns[present]
         n[g, cols] = s.n[present]
+        variance[g, cols] = np.diag(s.covariance)[present]
+        df[g, cols] = s.df[present]
         means[g, cols] = s.mean[present]
         tops[g, cols] = s.counts[present, top_from:].sum(axis=1) / s.n[present]
         group_draws = resample_group_means(
@@ -298,10 +382,19 @@ def axis_scores(
     )
     combined_draws = np.clip(combined_draws, scale_min, scale_max)
     combined_draws[:, ~rated] = np.nan
-    low = np.full(n_topics, np.nan)
-    high = np.full(n_topics, np.nan)
-    if rated.any():
-        low[rated], high[rated] = percentile_interval(combined_draws[:, rated], level)
+    parts = effective**2 * variance
+    se2 = parts.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        welch_df = np.where(se2 > 0, se2**2 / (parts**2 / df).sum(axis=0), np.inf)
+        # Kish (1965): (sum of respondent weights)^2 / sum of their squares, a group's weight
+        # shared among its n raters of the topic
+        effective_n = np.where(
+            rated, 1.0 / np.where(n > 0, effective**2 / np.where(n > 0, n, 1), 0).sum(axis=0), 0
+        )
+    se = np.where(rated, np.sqrt(se2), np.nan)
+    welch_df = np.where(rated, welch_df, np.nan)
+    low, high = welch_interval(estimate, se, welch_df, level)
+    low, high = np.clip(low, scale_min, scale_max), np.clip(high, scale_min, scale_max)
     return AxisScores(
         topics=topics,
         groups=tuple(s.group for s in included),
@@ -312,4 +405,7 @@ def axis_scores(
         top_box=top_box,
         n=n.sum(axis=0),
         weights=effective,
+        se=se,
+        df=welch_df,
+        effective_n=np.where(rated, effective_n, 0.0),
     )

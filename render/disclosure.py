@@ -35,7 +35,7 @@ TIERING_TEXT = {
         "least variation within each class"
     ),
     "quantiles": "quantiles of the combined score (rank bands of {shares})",
-    "thresholds": "fixed cut-offs on the combined score, set before the results were known",
+    "thresholds": "fixed cut-offs on the combined score",
     "kmeans": (
         "k-means clustering of the topics' positions on the matrix ({n} clusters), ordered by the "
         "combined score of their centres"
@@ -102,11 +102,21 @@ def stakeholders_section(result: AnalysisResult, channel_stats: pd.DataFrame) ->
             "the number of responses received from each group."
         )
     min_size = result.method.get("min_group_size")
-    small = external[external["responses"] < (min_size or 0)]
-    if len(small):
+    names = data.groups.set_index("group")["name"]
+    left_out = [
+        str(names.get(g, g)) for gs in (result.method.get("groups_left_out") or {}).values() for g in gs
+    ]
+    if left_out:
         paragraphs.append(
-            f"{join(list(small['group_name']))} gave fewer than {min_size} responses: their ratings count in "
-            "the overall scores, but their own averages are not reported, to protect the respondents."
+            f"{join(left_out)} gave fewer than {min_size} responses: "
+            f"{'it is' if len(left_out) == 1 else 'they are'} left out of every figure of this report "
+            "(scores, intervals, tiers and agreement), so that no respondent's answers can be worked out "
+            "from them."
+        )
+    if result.method.get("small_cells_left_out"):
+        paragraphs.append(
+            f"Likewise, a group's ratings of a topic that fewer than {min_size} of its respondents rated "
+            "are left out of that topic's figures."
         )
     shown = table[["group_name", "channels", "links_issued", "responses", "response_rate"]].copy()
     shown["links_issued"] = shown["links_issued"].map(lambda v: whole(v, NOT_TRACKED))
@@ -189,9 +199,9 @@ def weighting_section(result: AnalysisResult) -> Section:
         first,
         "Significance to the business is the average rating of the internal assessors. The combined score "
         f"of a topic is {combined_score_text(method.get('combined_score'))}.",
-        f"Each score is given with a {percent(level)} interval from {method.get('resamples', 'n/a')} "
-        f"resamples of the respondents (seed {method.get('seed', 'n/a')}), so that small differences "
-        "between topics are not over-read.",
+        f"Each score is given with a {percent(level)} interval (Student's t, with the sample variance of "
+        "each group's ratings and Welch's degrees of freedom when groups are combined), so that small "
+        "differences between topics are not over-read.",
     ]
     return Section(
         "How the scores were computed", "GRI 3-1-a-ii; ESRS 2 IRO-1 (methods and assumptions)", paragraphs
@@ -206,19 +216,47 @@ def tiers_section(result: AnalysisResult) -> Section:
     shares = join([percent(q) for q in tiering.get("quantiles") or []])
     how = TIERING_TEXT.get(kind, kind).format(n=n_tiers, shares=shares or "equal shares")
     tiers = result.tier_order
-    first = f"Topics were sorted into {count(n_tiers, 'tier')} ({join(tiers[:n_tiers])}) by {how}."
+    record = method.get("threshold_record") or {}
+    floor = record.get("material_threshold")
+    first = ""
+    if floor is not None:
+        first = (
+            f"A topic is not material when even the upper end of the {percent(result.interval_level)} "
+            f"interval of its combined score lies below {number(floor)} on the {result.data.scale_min}-"
+            f"{result.data.scale_max} scale; a topic that may be above it is kept. "
+        )
+    first += f"Topics were sorted into {count(n_tiers, 'tier')} ({join(tiers[:n_tiers])}) by {how}."
     if result.thresholds:
         cuts = join([number(t) for t in result.thresholds])
         first += (
             f" The cut-off{'s' if len(result.thresholds) > 1 else ''} fell at a combined score of {cuts}; "
             "on the matrix this is the dashed line."
         )
+    paragraphs = [first]
+    if record:
+        paragraphs.append(threshold_provenance_text(record))
+    test = method.get("natural_break")
+    if test and test.get("gvf") is not None:
+        if test.get("natural_break"):
+            paragraphs.append(
+                f"The scores do have a natural break: the split explains {percent(test['gvf'])} of their "
+                f"variation, more than scores without a break would in all but {percent(test['p_value'])} of "
+                f"{test['draws']} simulations."
+            )
+        else:
+            paragraphs.append(
+                f"The scores have no clear natural break: the split explains {percent(test['gvf'])} of their "
+                f"variation, which scores drawn from one distribution without a break match in "
+                f"{percent(test['p_value'])} of {test['draws']} simulations; the tiers are a division of a "
+                "continuous range, not groups found in the data."
+            )
     topics = result.topics.dropna(subset=["p_tier"])
     stable = topics[topics["p_tier"] >= STABLE_P_TIER]
     uncertain = topics[topics["p_tier"] < UNCERTAIN_P_TIER]
     resamples = method.get("resamples", "n/a")
     second = (
-        f"To test how stable the tiers are, the tiering was repeated on {resamples} resampled data sets: "
+        f"To test how stable the tiers are, the tiering was repeated on {resamples} normal-approximation "
+        f"draws of the scores (seed {method.get('seed', 'n/a')}): "
         f"{len(stable)} of {len(topics)} topics stayed in their tier in at least {percent(STABLE_P_TIER)} "
         "of them."
     )
@@ -231,13 +269,31 @@ def tiers_section(result: AnalysisResult) -> Section:
     else:
         second += f" No topic fell below {percent(UNCERTAIN_P_TIER)}."
     unscored = result.topics[result.topics["tier"].isna()]
-    paragraphs = [first, second]
+    paragraphs.append(second)
     if len(unscored):
         paragraphs.append(
             f"Not enough ratings to place {join(list(unscored['name']))}; "
             f"{'it is' if len(unscored) == 1 else 'they are'} listed without a tier."
         )
     return Section("How the tiers were drawn", "GRI 3-1-a-ii; ESRS 2 IRO-1 (thresholds)", paragraphs)
+
+
+def threshold_provenance_text(record: dict) -> str:
+    """Who set the thresholds on the scale and when, and whether that was after the first results."""
+    who, when = record.get("set_by"), record.get("set_at")
+    if record.get("set_after_results"):
+        return (
+            f"The thresholds were set by {who} on {str(when)[:10]}, after the first results could be seen "
+            f"(first response {str(record.get('results_first_computed'))[:10]}); readers should weigh "
+            "the tiers with this in mind."
+        )
+    if when:
+        return (
+            f"The thresholds were set by {who} on {str(when)[:10]}, before the first results could be seen."
+        )
+    if record.get("set_after_results") is False and who:
+        return f"The threshold is the {who}, fixed before any data."
+    return "When the thresholds were set, and by whom, is not recorded."
 
 
 def topics_section(result: AnalysisResult) -> Section:

@@ -142,8 +142,8 @@ def topics_sheet(ws: Worksheet, result: AnalysisResult) -> None:
         ws,
         f"Material topics {result.data.year}, ranked",
         f"Scores are mean ratings on the {result.data.scale_min}-{result.data.scale_max} scale with their "
-        f"{percent(level)} interval (low-high). P(tier): share of resampled data sets in which the topic "
-        f"stays in its tier; below {percent(UNCERTAIN_P_TIER)} in bold.",
+        f"{percent(level)} interval (low-high). P(tier): share of normal-approximation draws of the scores "
+        f"in which the topic stays in its tier; below {percent(UNCERTAIN_P_TIER)} in bold.",
     )
     frame = pd.DataFrame(
         {

@@ -25,7 +25,7 @@ from core.aggregates import AssessmentData
 from survey import reads
 from survey.assessments import data_version, get_assessment, previous_assessment
 from survey.db import transaction
-from survey.methods import current_method
+from survey.methods import current_method, method_history
 from survey.tracking import links_version, tracking
 
 
@@ -131,6 +131,8 @@ class AnalysisInputs:
     method: Method
     channel_stats: pd.DataFrame
     versions: Versions
+    # who set the stored method's thresholds on the scale and when; when results could first be seen
+    threshold_provenance: dict[str, Any] | None = None
 
 
 def analysis_inputs(*, engine: Engine, assessment_key: str, method: Method | None = None) -> AnalysisInputs:
@@ -148,13 +150,42 @@ def analysis_inputs(*, engine: Engine, assessment_key: str, method: Method | Non
             else None
         )
         channel_stats = channel_stats_from(data, tracking(session=session, assessment_key=assessment_key))
+        chosen = method or method_in_force(state.method, assessment_key)
+        provenance = _threshold_provenance(session, assessment_key, chosen)
     return AnalysisInputs(
         data=data,
         previous=previous,
-        method=method or method_in_force(state.method, assessment_key),
+        method=chosen,
         channel_stats=channel_stats,
         versions=state,
+        threshold_provenance=provenance,
     )
+
+
+def _threshold_key(config: dict[str, Any] | None) -> tuple:
+    """What a method says about thresholds on the scale (for finding when they were set)."""
+    tiering = (config or {}).get("tiering") or {}
+    fixed = tiering.get("thresholds") if tiering.get("method") == "thresholds" else None
+    return (tuple(fixed or ()), tiering.get("material_threshold"), tiering.get("not_material_tier", True))
+
+
+def _threshold_provenance(session: Session, assessment_key: str, method: Method) -> dict[str, Any]:
+    """Who set the thresholds of `method` and when: for the stored method, the oldest entry of
+    the method log from which on they have been what they are now; for a file or a choice in
+    the app, only where they came from. With when the first response arrived."""
+    first = reads.first_response_at(session=session, assessment_key=assessment_key)
+    provenance: dict[str, Any] = {"set_by": None, "set_at": None, "results_first_computed": first}
+    if method.source.get("kind") != "stored":
+        where = method.source.get("file") or method.source.get("kind")
+        provenance["set_by"] = f"not recorded ({where})"
+        return provenance
+    history = method_history(session=session, assessment_key=assessment_key)
+    current = _threshold_key(method.config.as_dict())
+    for created_at, author, config in history[["created_at", "author", "config"]].itertuples(index=False):
+        if _threshold_key(config) != current:
+            break
+        provenance.update(set_by=author, set_at=reads.iso_time(created_at))
+    return provenance
 
 
 def analyse_inputs(
@@ -165,7 +196,13 @@ def analyse_inputs(
     :class:`analysis.method.MethodError`, every problem prefixed with the method's label."""
     method = method or inputs.method
     try:
-        return analyse(inputs.data, method.config, inputs.previous if compare else None, source=method.source)
+        return analyse(
+            inputs.data,
+            method.config,
+            inputs.previous if compare else None,
+            source=method.source,
+            threshold_provenance=inputs.threshold_provenance if method is inputs.method else None,
+        )
     except MethodError as error:
         if method.label is None:
             raise

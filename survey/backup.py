@@ -40,6 +40,7 @@ from survey.catalog import (
     name_clashes,
 )
 from survey.errors import StoreError
+from survey.iro_backup import DmaSection, export_dma, import_dma
 from survey.models import (
     Assessment,
     AssessmentStatus,
@@ -143,6 +144,7 @@ class AssessmentFile(_Strict):
     ratings: Ratings
     comments: list[CommentRow]
     method_records: list[MethodRow]
+    double_materiality: DmaSection | None = None
 
 
 # --- export ---------------------------------------------------------------------------------------
@@ -268,6 +270,7 @@ def export_assessment(*, session: Session, assessment_key: str) -> dict[str, Any
             {"created_at": _utc(m.created_at), "author": m.author, "reason": m.reason, "config": m.config}
             for m in methods
         ],
+        "double_materiality": export_dma(session=session, assessment_id=aid),
     }
 
 
@@ -569,6 +572,7 @@ def import_assessment(*, session: Session, document: AssessmentFile, as_key: str
             for m in f.method_records
         ],
     )
+    import_dma(session=session, assessment_id=aid, section=f.double_materiality)
     refresh_aggregates(session=session, assessment_id=aid)
     return assessment
 

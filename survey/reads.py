@@ -5,6 +5,7 @@ statistics as plain frames, its ratings, respondents' comments and the latest re
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -147,3 +148,20 @@ def recent_responses(*, session: Session, assessment_key: str, limit: int = 200)
         .limit(limit)
     ).all()
     return pd.DataFrame(rows, columns=["id", "group", "channel", "source", "submitted_at"])
+
+
+def first_response_at(*, session: Session, assessment_key: str) -> str | None:
+    """When the assessment's first response was submitted (ISO 8601, UTC), None before any: from
+    then on its results could be computed and seen."""
+    assessment = get_assessment(session=session, key=assessment_key)
+    first = session.scalar(
+        select(func.min(Response.submitted_at)).where(Response.assessment_id == assessment.id)
+    )
+    return iso_time(first) if first is not None else None
+
+
+def iso_time(moment: datetime) -> str:
+    """A stored time as ISO 8601 in UTC (SQLite gives it back without a time zone)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")

@@ -52,7 +52,28 @@ class Settings(BaseSettings):
         description="Seconds to wait for a SQLite database that another program is writing to.",
     )
     admin_password: str | None = Field(
-        default=None, description="Committee password; generated on first start when unset."
+        default=None,
+        description="Password of the first admin account, made on the first start when there is no "
+        "account; generated and shown once on the console when unset.",
+    )
+    admin_email: str = Field(
+        default="admin@localhost", max_length=320, description="Address of the first admin account."
+    )
+    session_idle_minutes: float = Field(
+        default=30.0, gt=0, le=7 * 24 * 60, description="A sign-in ends after this many minutes unused."
+    )
+    session_hours: float = Field(
+        default=12.0, gt=0, le=24 * 90, description="A sign-in ends after this many hours in any case."
+    )
+    secure_cookies: bool = Field(
+        default=False,
+        description="Send the sign-in cookie over HTTPS only (set to true when the app is served over "
+        "HTTPS, as it should be in production).",
+    )
+    actor: str | None = Field(
+        default=None,
+        max_length=320,
+        description="Who the command line records in the audit trail (default: the OS user).",
     )
     db_pool_size: int = Field(
         default=10, ge=1, le=1000, description="PostgreSQL connections kept per app or CLI process."
@@ -84,7 +105,14 @@ class Settings(BaseSettings):
     )
     company_name: str = Field(default="", max_length=200, description="Company named in invitations.")
     survey_contact: str = Field(
-        default="", max_length=200, description="Whom invitees may ask about the survey (in invitations)."
+        default="",
+        max_length=200,
+        description="Whom respondents may ask about the survey or ask to delete their answers "
+        "(in invitations and on the survey form), e.g. an e-mail address.",
+    )
+    company_logo: str | None = Field(
+        default=None,
+        description="The company's logo on the survey form: a PNG, JPEG or WebP file.",
     )
     survey_deadline: str = Field(
         default="", max_length=100, description="Answer by this date (in invitations), e.g. 2021-06-30."

@@ -69,7 +69,8 @@ def test_demo_then_run_gives_the_reports_tiers(db_url, tmp_path):
     method = json.loads((tmp_path / "a" / "method.json").read_text())
     assert method["previous_assessment"] == "2019"
     assert len(method["fingerprint"]) == 64 and method["source"] == {"kind": "defaults"}
-    assert "normal-approximation respondent bootstrap" in method["interval"]
+    assert "Welch interval" in method["interval"] and "Student t quantile" in method["interval"]
+    assert "normal-approximation draws" in method["draws"] and "not resamples" in method["draws"]
 
     again = invoke("run", "--assessment", "2020", "--out", tmp_path / "b", "--db", db_url)
     assert again.exit_code == 0, again.output

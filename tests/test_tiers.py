@@ -109,6 +109,7 @@ def test_the_estimator_follows_scikit_learn_conventions():
         "quantiles": None,
         "n_init": 4,
         "covariance_type": "full",
+        "material_threshold": None,
         "random_state": 7,
     }
     assert not hasattr(tiers, "labels_")  # __init__ only stores parameters
@@ -190,3 +191,40 @@ def test_the_nearest_centre_is_not_the_mixture_assignment():
         nearest = ((X[:, None, :] - tiers.cluster_centers_[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
         disagree += bool((nearest != tiers.labels_).any())
     assert disagree >= 5
+
+
+# --- "not material", natural breaks, thresholds on the scale ---------------------------------------
+
+
+def test_a_topic_is_not_material_only_when_surely_below_the_threshold():
+    from analysis.tiers import NOT_MATERIAL
+
+    x = np.array([[4.5, 4.4], [4.2, 4.3], [3.6, 3.5], [3.4, 3.3], [2.2, 2.0], [2.9, 2.95]])
+    combined = x.mean(axis=1)
+    upper = combined + np.array([0.2, 0.2, 0.2, 0.2, 0.2, 0.3])  # the last may be above 3
+    tiers = MaterialityTiers(material_threshold=3.0).fit(x, upper=upper)
+    assert tiers.tier_names_ == ["high", "material", NOT_MATERIAL]
+    assert list(tiers.tiers_) == ["high", "high", "material", "material", NOT_MATERIAL, "material"]
+    # the cut is drawn among the topics above the threshold only
+    assert 3.45 < tiers.thresholds_[0] < 4.25
+    np.testing.assert_array_equal(tiers.predict(x)[:5], tiers.labels_[:5])
+    assert tiers.predict(np.array([[2.0, 2.5]]))[0] == 2
+    draws = np.repeat(x[None, :, :], 5, axis=0)
+    np.testing.assert_array_equal(tiers.refit_labels(draws)[0], [0, 0, 1, 1, 2, 2])
+
+
+def test_evenly_spread_scores_have_no_natural_break_and_two_clusters_have_one():
+    """A simulation with known truth: evenly spaced scores have no break; two well separated
+    clusters have one (Jenks & Caspall 1971, goodness of variance fit; parametric bootstrap)."""
+    from analysis.tiers import break_test, goodness_of_variance_fit
+
+    even = np.linspace(2.5, 4.5, 16)
+    assert not break_test(even, 2, random_state=1)["natural_break"]
+    clusters = np.concatenate([np.linspace(2.9, 3.2, 9), np.linspace(4.0, 4.3, 7)])
+    result = break_test(clusters, 2, random_state=1)
+    assert result["natural_break"] and result["p_value"] < 0.01 and result["gvf"] > 0.9
+    # GVF by hand for a split of four values: classes {1, 2} and {9, 10}
+    values = np.array([[1.0, 2.0, 9.0, 10.0]])
+    gvf = goodness_of_variance_fit(values, np.array([[1, 1, 0, 0]]))[0]
+    total = ((values - values.mean()) ** 2).sum()
+    assert gvf == pytest.approx(1 - 1.0 / total)
