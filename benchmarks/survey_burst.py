@@ -42,6 +42,16 @@ KEY = "burst"
 GROUPS = ["clients", "employees", "investors", "suppliers", "management"]
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
 CHROMIUM = "/usr/bin/chromium"
+SERVER_PIDS: dict[str, int] = {}  # base URL -> process id of the server answering there
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time a process has used (Linux; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def answer_for(number: int, position: int) -> str:
@@ -105,8 +115,10 @@ def app_server(
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the app did not come up: {log_path.read_text()[-2000:]}")
                 time.sleep(0.3)
+            SERVER_PIDS[base] = server.pid
             yield base
         finally:
+            SERVER_PIDS.pop(base, None)
             server.terminate()
             server.wait(timeout=30)
 
@@ -132,6 +144,7 @@ class Burst:
     elapsed: float = 0.0
     sign_in_seconds: float | None = None
     sign_in_quiet_seconds: float | None = None
+    server_cpu: float | None = None  # CPU seconds the servers used during the burst
 
     def percentile(self, values: list[float], q: float) -> float:
         return float(np.percentile(values, q)) if values else float("nan")
@@ -155,8 +168,15 @@ class Burst:
             f"max {max(self.pages, default=float('nan')):.2f} s\n"
             f"  submission p50 {p(self.submissions, 50):.2f} s  p95 {p(self.submissions, 95):.2f} s  "
             f"max {max(self.submissions, default=float('nan')):.2f} s\n"
-            f"  committee sign-in page drawn during the burst in {sign_in}"
+            f"  committee sign-in page drawn during the burst in {sign_in}\n"
+            f"  server CPU per respondent (page and submission): {self.cpu_per_respondent_ms:.1f} ms"
         )
+
+    @property
+    def cpu_per_respondent_ms(self) -> float:
+        if self.server_cpu is None or not self.respondents:
+            return float("nan")
+        return self.server_cpu / self.respondents * 1000
 
 
 async def _respondent(
@@ -248,9 +268,16 @@ def run_burst(bases: list[str], tokens: list[str], topics: list[str], *, sign_in
         committee = threading.Thread(target=_draw_sign_in, args=(bases[0], ready, go, 0.3, burst))
         committee.start()
         ready.wait(timeout=120)
+    pids = [SERVER_PIDS[b] for b in bases if b in SERVER_PIDS]
+    before = [cpu_seconds(pid) for pid in pids]
     asyncio.run(_all(bases, tokens, topics, burst, go))
+    after = [cpu_seconds(pid) for pid in pids]
     if committee is not None:
         committee.join(timeout=120)
+    if pids and None not in before and None not in after:
+        burst.server_cpu = sum(
+            a - b for a, b in zip(after, before, strict=True) if a is not None and b is not None
+        )
     return burst
 
 

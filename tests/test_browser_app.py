@@ -134,6 +134,6 @@ def test_anonymous_visitors_get_the_sign_in_page_and_survey_links_still_work(app
         expect(page.get_by_role("heading", name=i18n.STRINGS["en"]["title.importance"])).to_be_visible(
             timeout=30_000
         )
-        expect(page.get_by_test_id("stRadio")).to_have_count(16)
+        expect(page.locator("fieldset")).to_have_count(16)
         expect(page.get_by_role("heading", name="Committee sign-in")).to_have_count(0)
         browser.close()

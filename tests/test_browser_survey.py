@@ -168,6 +168,17 @@ def test_on_a_desktop_in_english_without_javascript(app_server, chromium, catalo
     page.get_by_role("link", name="English").click()
 
     groups = page.locator("fieldset")
+    # keyboard only: the skip link leads to the questions; arrows move within a rating; the focus shows
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name=EN["skip_to_questions"])).to_be_focused()
+    first = groups.nth(0).get_by_role("radio")
+    first.nth(1).focus()
+    page.keyboard.press("ArrowRight")
+    expect(first.nth(2)).to_be_checked()
+    outline = first.nth(2).evaluate(
+        "e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth"
+    )
+    assert outline.startswith("solid") and outline != "solid 0px", outline
     for n in range(len(catalog.topics)):
         if n not in (6, 11):
             groups.nth(n).get_by_label(EN["dont_know"] if n == 0 else "3 · Moderately important").check()

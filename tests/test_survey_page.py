@@ -466,3 +466,39 @@ def test_the_committee_preview_page_links_to_a_working_preview(engine, client, m
     page = client.get(url)
     assert page.status_code == 200 and "Employees" in page.text and EN["preview"] in text_of(page.text)
     assert count(engine, Invitation) == 0
+
+
+@pytest.mark.postgres
+def test_on_postgresql_nul_is_dropped_and_two_tabs_store_one_response(postgres_schema_url, catalog):
+    engine = create_db_engine(postgres_schema_url)
+    try:
+        with transaction(engine) as session:
+            create_assessment(session=session, key="2021", year=2021, catalog=catalog)
+            set_status(session=session, key="2021", status="open")
+        token = new_link(engine, language="en")
+        with client_for(engine) as client:
+            data = full_answers(catalog, client.get("/survey", params={"token": token}).text)
+            data |= {"comment-emissions": "less\x00 waste\x1b", "suggestion": "water\x00", "action": "save"}
+            assert (
+                client.post(f"/survey?token={token}", data=data).status_code == 200
+            )  # PostgreSQL took the draft
+        data["action"] = "submit"
+        start = threading.Barrier(6)
+        statuses: list[int] = []
+
+        def tab() -> None:
+            with client_for(engine) as own:
+                start.wait()
+                statuses.append(own.post(f"/survey?token={token}", data=data).status_code)
+
+        tabs = [threading.Thread(target=tab) for _ in range(6)]
+        for t in tabs:
+            t.start()
+        for t in tabs:
+            t.join()
+        assert sorted(statuses) == [200] + [410] * 5
+        with transaction(engine, write=False) as session:
+            assert session.scalar(select(func.count()).select_from(Response)) == 1
+            assert sorted(session.scalars(select(Comment.text)).all()) == ["less waste", "water"]
+    finally:
+        engine.dispose()
