@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, streamlit_app
+from browser import CHROMIUM, CHROMIUM_ARGS, sign_in_form, streamlit_app
 from browser import settle as settle_run
 from playwright.sync_api import Page, expect, sync_playwright
 
@@ -38,19 +38,17 @@ def settle(page: Page) -> None:
     settle_run(page, pause_ms=300, timeout_ms=60_000)
 
 
-def sign_in_to_import(page: Page, base: str) -> None:
+def sign_in_to_import(page: Page, base: str, *, phone: bool) -> None:
     page.goto(base)
-    page.get_by_label("Committee password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_form(page, PASSWORD)
     expect(page.get_by_role("heading", name="Committee sign-in")).to_have_count(0, timeout=60_000)
     settle(page)
-    phone = not page.get_by_test_id("stSidebarNav").is_visible()  # the sidebar is folded away
-    if phone:
+    if phone:  # the sidebar is folded away
         page.get_by_test_id("stExpandSidebarButton").click()
     page.get_by_test_id("stSidebarNav").get_by_text("Import", exact=True).click()
     expect(page.get_by_role("heading", name="Import responses into")).to_be_visible(timeout=60_000)
     settle(page)
-    if phone and page.get_by_test_id("stSidebarCollapseButton").is_visible():
+    if phone:
         page.get_by_test_id("stSidebarCollapseButton").click()
         settle(page)
 
@@ -65,7 +63,7 @@ def test_the_import_page_refuses_a_false_workbook_and_imports_an_export(app_serv
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_context(viewport=SCREENS[screen]).new_page()
-        sign_in_to_import(page, base)
+        sign_in_to_import(page, base, phone=screen == "phone")
         mapping = page.get_by_label("Mapping (YAML, optional): what the export cannot say itself")
         assert mapping.input_value() == ""
         assert mapping.get_attribute("placeholder").startswith(
