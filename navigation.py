@@ -30,6 +30,7 @@ DOUBLE_MATERIALITY = [
     ("app_pages/dma_ratings.py", "IRO rating", ":material/rate_review:", RATE),
     ("app_pages/dma_matrix.py", "Double-materiality matrix", ":material/grid_view:", VIEW),
     ("app_pages/dma_signoff.py", "Calibration and sign-off", ":material/task_alt:", VIEW),
+    ("app_pages/iro_assignments.py", "IRO assignments", ":material/assignment_ind:", CHANGE),
 ]
 # --- end of double materiality ---
 # Respondents answer on the plain form at /survey?token=... (web/survey.py), not on a page here;
@@ -46,4 +47,5 @@ if account is not None:
     st.navigation(sections, expanded=True).run()
 else:
     sign_in = st.Page("app_pages/login.py", title="Sign in", url_path="login", default=True)
-    st.navigation([sign_in], position="hidden").run()
+    organisation = st.Page("app_pages/organisation.py", title="Sign in", url_path="organisation")
+    st.navigation([sign_in, organisation], position="hidden").run()

@@ -13,6 +13,7 @@ from analysis.pipeline import AnalysisResult, run_files
 from app_pages.common import channel_stats, get_engine, load_data, pick_assessment, result_for
 from core.textsafety import markdown_literal
 from render.pack import report_pack
+from services.audit import audit_files
 from services.methods import method_history
 
 FILES = {
@@ -30,6 +31,7 @@ FILES = {
     "heatmap.svg": ("Group heatmap (SVG)", "image/svg+xml"),
     "disclosure.md": ("Methodology disclosure (Markdown)", "text/markdown"),
     "method.json": ("Method record (JSON)", "application/json"),
+    "audit.csv": ("Audit trail (CSV)", "text/csv"),
 }
 
 
@@ -78,7 +80,7 @@ if chosen:
     if data.aggregates.histogram.empty:
         st.info("No responses yet: the pack would hold empty tables and charts.")
     # the result files are ready at once; the charts, report and workbook follow
-    quick = run_files(result)
+    quick = {**run_files(result), **audit_files(engine=get_engine(), assessment=key)}  # audit read fresh
     st.markdown("**Result files**")
     offer(quick, key)
     st.markdown("**Report pack**")

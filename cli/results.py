@@ -87,6 +87,7 @@ def run(
     from analysis.pipeline import RUN_FILES, run_files
     from analysis.rules import UNCERTAIN_P_TIER
     from services import dma
+    from services.audit import audit_files
     from services.results import analyse_inputs, analysis_inputs, method_file
 
     engine = open_engine(db)
@@ -99,12 +100,17 @@ def run(
     inputs = analysis_inputs(engine=engine, assessment_key=assessment, method=chosen)
     result = analyse_inputs(inputs)
 
-    def dma_files(contents: dict[str, bytes]) -> dict[str, bytes]:
-        return dma.run_files(
-            engine=engine, assessment_key=assessment, workbook=contents["report.xlsx"], preset=dma_preset
-        )
+    def dma_and_audit_files(contents: dict[str, bytes]) -> dict[str, bytes]:
+        return {
+            **dma.run_files(
+                engine=engine, assessment_key=assessment, workbook=contents["report.xlsx"], preset=dma_preset
+            ),
+            **audit_files(engine=engine, assessment=assessment),
+        }
 
-    pack = write_report_pack(result, out, inputs.channel_stats, with_files=run_files(result), extra=dma_files)
+    pack = write_report_pack(
+        result, out, inputs.channel_stats, with_files=run_files(result), extra=dma_and_audit_files
+    )
     tiers = result.topics["tier"].value_counts()
     summary = ", ".join(f"{tiers[name]} {name}" for name in ["high", "material", "low"] if name in tiers)
     unstable = result.topics.loc[result.topics["p_tier"] < UNCERTAIN_P_TIER, "topic"].tolist()
@@ -119,6 +125,7 @@ def run(
         typer.echo(
             "Wrote the double-materiality files: iros.csv, dma_topics.csv, dma_matrix, dma_disclosure.md."
         )
+    typer.echo("Wrote the audit trail: audit.csv, audit.json, audit-check.txt.")
 
 
 def write_dma_only(engine: Engine, assessment: str, out: str, preset: str | None = None) -> None:
