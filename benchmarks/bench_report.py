@@ -18,7 +18,8 @@ import time
 _start = time.perf_counter()
 import cli  # noqa: F401 - the command's own imports, timed
 import render.pack  # noqa: F401 - imported by the command when it writes the pack
-from cli.results import write_report_pack, write_run_files
+from analysis.pipeline import run_files
+from cli.results import write_report_pack
 from services.results import analyse_inputs, analysis_inputs
 
 IMPORTS = time.perf_counter() - _start
@@ -68,9 +69,9 @@ def split(url: str, out: Path) -> dict[str, float]:
     result = analyse_inputs(inputs)
     times["analysis"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    write_run_files(result, out)
+    files = run_files(result)
     times["result files (CSV, JSON)"] = time.perf_counter() - clock
-    pack = write_report_pack(result, out, inputs.channel_stats)
+    pack = write_report_pack(result, out, inputs.channel_stats, with_files=files)
     times.update({f"pack: {stage}": seconds for stage, seconds in pack.timings.items()})
     return times
 
