@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.stats import t as student_t
 
 from analysis.agreement import (
     Agreement,
@@ -87,6 +87,10 @@ GROUP_COLUMNS = [
     "minority_gap",
     "weight",
     "n_dont_know",
+    "others_score",
+    "minority_p",
+    "minority_q",
+    "minority_direction",
 ]
 COMBINED_SCORE = "(stakeholder_importance + business_significance) / 2"
 RUN_FILES = ("topics.csv", "groups.csv", "agreement.json", "changes.csv", "method.json")
@@ -351,6 +355,85 @@ def _topic_table(
     return frame[TOPIC_COLUMNS], TierFit(estimator, scored, draws, test)
 
 
+@dataclass(frozen=True)
+class MinorityTest:
+    """One group's mean of one topic against the weighted score of the other groups."""
+
+    others: float  # the overall score without the group
+    gap: float  # group mean - others
+    p_value: float
+
+
+def minority_tests(axis: AxisScores, stats: dict, dimension: str) -> dict[tuple[str, str], MinorityTest]:
+    """Welch's two-sided test of every included group's mean of every topic against the score of
+    the other groups (their weights renormalised without it): the group is not compared with
+    an average that contains itself. Needs at least two groups on the topic."""
+    tests: dict[tuple[str, str], MinorityTest] = {}
+    groups = list(axis.groups)
+    if len(groups) < 2:
+        return tests
+    n_topics = len(axis.topics)
+    means = np.full((len(groups), n_topics), np.nan)
+    variance = np.zeros((len(groups), n_topics))
+    df = np.ones((len(groups), n_topics))
+    raters = np.zeros((len(groups), n_topics))
+    for g, group in enumerate(groups):
+        s: GroupStatistics = stats[(group, dimension)]
+        position = {t: i for i, t in enumerate(s.topics)}
+        for j, topic in enumerate(axis.topics):
+            i = position.get(topic)
+            if i is not None:
+                means[g, j], variance[g, j], df[g, j] = s.mean[i], s.covariance[i, i], s.df[i]
+                raters[g, j] = s.n[i]
+    # A small group whose ratings happen to agree has a sample variance far below the truth, and
+    # its test would be far too confident (with 8 respondents and 16 topics this tripled the
+    # false alarms). Each group's variance is therefore at least the topic's pooled
+    # within-group variance: exact when the groups do not differ, cautious when they do.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = variance * raters
+        pooled = (spread * (raters - 1)).sum(axis=0) / np.maximum((raters - 1).sum(axis=0), 1)
+        variance = np.where(raters > 0, np.maximum(spread, pooled[None, :]) / np.maximum(raters, 1), 0.0)
+    for g, group in enumerate(groups):
+        for j, topic in enumerate(axis.topics):
+            w = axis.weights[:, j].copy()
+            if np.isnan(means[g, j]) or w[g] <= 0:
+                continue
+            w[g] = 0.0
+            if w.sum() <= 0:
+                continue
+            w = w / w.sum()
+            rated = w > 0
+            others = float((w[rated] * means[rated, j]).sum())
+            parts = w[rated] ** 2 * variance[rated, j]
+            v_others = float(parts.sum())
+            v_group = float(variance[g, j])
+            se2 = v_group + v_others
+            gap = float(means[g, j]) - others
+            if se2 <= 0:
+                p_value = 1.0 if gap == 0 else 0.0
+            else:
+                denominator = v_group**2 / df[g, j] + float((parts**2 / df[rated, j]).sum())
+                welch_df = se2**2 / denominator if denominator > 0 else np.inf
+                p_value = float(2.0 * student_t.sf(abs(gap) / math.sqrt(se2), welch_df))
+            tests[(group, topic)] = MinorityTest(others, gap, p_value)
+    return tests
+
+
+def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q-values): rejecting q <= alpha keeps the expected
+    share of false discoveries at most alpha (Benjamini & Hochberg 1995, JRSS B 57:289-300)."""
+    p = np.asarray(p_values, dtype=float)
+    m = len(p)
+    if m == 0:
+        return p
+    order = np.argsort(p)
+    scaled = p[order] * m / np.arange(1, m + 1)
+    adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
+    q = np.empty(m)
+    q[order] = np.minimum(adjusted, 1.0)
+    return q
+
+
 def _group_table(
     data: AssessmentData,
     all_stats: dict,
@@ -365,42 +448,42 @@ def _group_table(
     `stats` the reportable means (:func:`analysis.scores.reportable_statistics`); a cell that is
     not reportable is suppressed and has weight 0, as it counts in no overall figure.
 
-    A group holds a minority view of a topic when its mean lies at least `minority_gap`
-    above the overall score and the lower end of the group mean's interval (normal, at the
-    method's level) is still above it: the view that averaging hides.
+    A group holds a minority view of a topic when its mean differs from the score of the other
+    groups by at least `minority_gap`, above or below, and Welch's two-sided test of the
+    difference (:func:`minority_tests`) is significant with the false discovery rate over all
+    tests of the result held at `minority_fdr` (Benjamini-Hochberg).
     """
-    z = float(norm.ppf((1.0 + method.interval_level) / 2.0))
-    overall = {
-        STAKEHOLDER_DIMENSION: topics.set_index("topic")["stakeholder_importance"],
-        BUSINESS_DIMENSION: topics.set_index("topic")["business_significance"],
-    }
+    tests: dict[tuple[str, str, str], MinorityTest] = {}
+    for dimension, axis in axes.items():
+        for (group, topic), test in minority_tests(axis, stats, dimension).items():
+            tests[(group, dimension, topic)] = test
+    keys = list(tests)
+    q_values = dict(zip(keys, benjamini_hochberg(np.array([tests[k].p_value for k in keys])), strict=True))
     topic_order = list(topics["topic"])
     rows = []
     for group, name, dimension in data.groups[["group", "name", "dimension"]].itertuples(index=False):
         counted: GroupStatistics | None = all_stats.get((group, dimension))
         s: GroupStatistics | None = stats.get((group, dimension))
-        axis = axes.get(dimension)
-        reference = overall[dimension] if dimension in overall else pd.Series(dtype=float)
+        group_axis = axes.get(dimension)
         counts = {t: i for i, t in enumerate(counted.topics)} if counted is not None else {}
         position = {t: i for i, t in enumerate(s.topics)} if s is not None else {}
-        se = s.standard_error() if s is not None else np.array([])
         weights: dict[str, float] = {}
-        if axis is not None and group in axis.groups:
-            g = axis.groups.index(group)
-            weights = {t: 100.0 * float(axis.weights[g, j]) for j, t in enumerate(axis.topics)}
+        if group_axis is not None and group in group_axis.groups:
+            g = group_axis.groups.index(group)
+            weights = {t: 100.0 * float(group_axis.weights[g, j]) for j, t in enumerate(group_axis.topics)}
         for topic in topic_order:
             c = counts.get(topic)
             n = int(counted.n[c]) if counted is not None and c is not None else 0
             dont_know = int(counted.n_dont_know[c]) if counted is not None and c is not None else 0
             i = position.get(topic)
             suppressed = s is None or i is None
-            mean, low = math.nan, math.nan
-            if s is not None and i is not None:
-                mean = float(s.mean[i])
-                low = mean - z * float(se[i])
-            overall_score = float(reference.get(topic, math.nan))
-            gap = math.nan if suppressed else mean - overall_score
-            minority = bool(math.isfinite(gap) and gap >= method.minority_gap and low > overall_score)
+            mean = math.nan if s is None or i is None else float(s.mean[i])
+            found = tests.get((group, dimension, topic))
+            q = q_values.get((group, dimension, topic), math.nan)
+            gap = found.gap if found is not None else math.nan
+            minority = bool(
+                found is not None and abs(gap) >= method.minority_gap and q <= method.minority_fdr
+            )
             rows.append(
                 (
                     group,
@@ -414,6 +497,10 @@ def _group_table(
                     gap,
                     weights.get(topic, 0.0),
                     dont_know,
+                    found.others if found is not None else math.nan,
+                    found.p_value if found is not None else math.nan,
+                    q,
+                    ("above" if gap > 0 else "below") if minority else "",
                 )
             )
     frame = pd.DataFrame(rows, columns=GROUP_COLUMNS)
@@ -599,8 +686,10 @@ def method_record(
                 "is refitted on the draw"
             ),
             "minority": (
-                f"a group's mean at least {method.minority_gap:g} above the overall score, with the "
-                f"lower end of its {level} interval still above it"
+                f"a group's mean at least {method.minority_gap:g} above or below the score of the other "
+                "groups (their weights renormalised without it), with Welch's two-sided t test of the "
+                f"difference significant at a false discovery rate of {method.minority_fdr:g} over all "
+                "groups and topics (Benjamini-Hochberg 1995)"
             ),
             "suppression": (
                 f"a group with fewer than {method.min_group_size} respondents, and a group's topic rated by "

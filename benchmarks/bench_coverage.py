@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks.simulations import interval_coverage
+from benchmarks.simulations import false_alarm_rate, interval_coverage
 
 COVERAGE_CASES = [
     ("one group of 3", (3,)),
@@ -26,6 +26,12 @@ COVERAGE_CASES = [
     ("3 groups of 8", (8, 8, 8)),
     ("7 groups of 8-30", (8, 10, 12, 15, 20, 25, 30)),
     ("7 groups of 5-146", (5, 9, 14, 28, 36, 47, 146)),
+]
+
+FALSE_ALARM_CASES = [
+    ("7 groups of 8-30", (8, 10, 12, 15, 20, 25, 30)),
+    ("7 groups of 9-212 (demo sizes)", (9, 14, 28, 36, 47, 146, 212)),
+    ("3 groups of 40", (40, 40, 40)),
 ]
 
 
@@ -48,6 +54,18 @@ def main(args: list[str]) -> int:
                 f"RESULT | coverage | {label}, {result.intervals} intervals | {result.covered:.1%} | 95% | "
                 f"{result.covered / 0.95:.3f} | within 1.5 points | {'yes' if met else 'no'}"
             )
+    datasets = 60 if quick else 300
+    print(f"\nFalse alarms with identical groups ({datasets} simulated assessments x 16 topics per row)\n")
+    print("| groups | assessments | any minority flag | at most 5% |")
+    print("|---|---|---|---|")
+    for label, sizes in FALSE_ALARM_CASES:
+        rate = false_alarm_rate(sizes, datasets=datasets, seed=hash(sizes) % 2**32)
+        met = rate <= 0.05
+        print(f"| {label} | {datasets} | {rate:.1%} | {'yes' if met else 'no'} |", flush=True)
+        print(
+            f"RESULT | false alarms | {label}, {datasets} assessments | {rate:.1%} | 5% | "
+            f"{rate / 0.05:.2f} | at most 5% | {'yes' if met else 'no'}"
+        )
     return 0
 
 

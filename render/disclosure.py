@@ -334,12 +334,13 @@ def agreement_section(result: AnalysisResult) -> Section:
         topic_names = result.topics.set_index("topic")["name"]
         items = [
             f"{r.group_name} on {topic_names.get(r.topic, r.topic)} ({number(r.mean, 1)}, "
-            f"{signed(r.minority_gap, 1)} above the overall score)"
+            f"{signed(r.minority_gap, 1)} against the other groups)"
             for r in minority.itertuples(index=False)
         ]
+        fdr = result.method.get("minority_fdr", 0.05)
         paragraphs.append(
-            "Averages can hide a group that cares strongly. These groups rate a topic far above the overall "
-            f"view: {join(items)}."
+            "Averages can hide a group that sees a topic differently. These groups rate a topic far above or "
+            f"below the other groups, beyond chance (false discovery rate {percent(fdr)}): {join(items)}."
         )
     links = focus_links(result)
     outside = links[links["kind"] == FOCUS_OUTSIDE_CATALOG]
