@@ -209,6 +209,8 @@ RECORD_ONLY_KEYS = frozenset(
         "suppression",
         "groups_left_out",
         "threshold_record",
+        "comparison",
+        "changes",
         "natural_break",
         "small_cells_left_out",
         "dont_know",

@@ -10,15 +10,11 @@ input. :func:`run_files` gives ``topics.csv``, ``groups.csv``, ``agreement.json`
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import t as student_t
 
 from analysis.agreement import (
     Agreement,
@@ -29,6 +25,14 @@ from analysis.agreement import (
 )
 from analysis.changes import CHANGE_COLUMNS, year_over_year
 from analysis.method import MethodConfig
+from analysis.minority import MinorityTest, benjamini_hochberg, minority_tests
+from analysis.record import (
+    comparison_record,
+    left_out_groups,
+    material_threshold,
+    method_record,
+    threshold_record,
+)
 from analysis.scores import (
     BUSINESS_DIMENSION,
     STAKEHOLDER_DIMENSION,
@@ -41,8 +45,7 @@ from analysis.scores import (
     welch_interval,
 )
 from analysis.tiers import NOT_MATERIAL, MaterialityTiers, break_test, tier_names
-from core import __version__ as TOOLKIT_VERSION  # noqa: N812 - a constant
-from core.aggregates import MOMENTS, SUMMARY_TABLES, AssessmentData, canonical_moments
+from core.aggregates import AssessmentData
 from core.formats import csv_text, json_text
 
 TOPIC_COLUMNS = [
@@ -92,7 +95,6 @@ GROUP_COLUMNS = [
     "minority_q",
     "minority_direction",
 ]
-COMBINED_SCORE = "(stakeholder_importance + business_significance) / 2"
 RUN_FILES = ("topics.csv", "groups.csv", "agreement.json", "changes.csv", "method.json")
 
 
@@ -106,6 +108,7 @@ class AnalysisResult:
     method: dict
     thresholds: list[float]
     previous: AnalysisResult | None = None
+    tier_fit: TierFit | None = None  # the fitted tiering and the draws (not written to any file)
 
     @property
     def tier_order(self) -> list[str]:
@@ -171,7 +174,15 @@ def analyse(
     previous_result = None
     if previous is not None:
         previous_result = analyse(previous, method, None, strict=False)
-    changes = year_over_year(topics, previous_result.topics if previous_result else None)
+    changes = year_over_year(topics, None)
+    if previous_result is not None and previous_result.tier_fit is not None:
+        changes = year_over_year(
+            topics,
+            previous_result.topics,
+            previous_tiers=previous_result.tier_fit.tiers_under(tier_fit.estimator),
+            p_tier_change=tier_change_probability(tier_fit, previous_result.tier_fit),
+            level=method.interval_level,
+        )
     record = method_record(
         data,
         method,
@@ -181,8 +192,11 @@ def analyse(
         business_weights=_percent(weights[BUSINESS_DIMENSION], business, data, BUSINESS_DIMENSION),
         previous=previous_result,
         source=source,
-        left_out=_left_out(all_stats, stats),
+        left_out=left_out_groups(all_stats, stats),
         threshold_record=threshold_record(method, data, thresholds, threshold_provenance),
+        comparison=comparison_record(
+            method, record_weights(stakeholder, business, weights, data), previous_result
+        ),
         natural_break=tier_fit.break_test,
         small_cells=sum(len(all_stats[k].topics) - len(stats[k].topics) for k in stats),
     )
@@ -195,6 +209,7 @@ def analyse(
         method=record,
         thresholds=thresholds,
         previous=previous_result,
+        tier_fit=tier_fit,
     )
 
 
@@ -226,15 +241,6 @@ def _percent(
     return {g: (100.0 * counts.get(g, 0.0) / total if total else 0.0) for g in sorted(members)}
 
 
-def material_threshold(method: MethodConfig, data: AssessmentData) -> float | None:
-    """The combined score below which a topic can be "not material" (None: no such tier)."""
-    if not method.tiering.not_material_tier:
-        return None
-    if method.tiering.material_threshold is not None:
-        return float(method.tiering.material_threshold)
-    return (data.scale_min + data.scale_max) / 2.0
-
-
 def combined_uncertainty(stakeholder: AxisScores, business: AxisScores) -> tuple[np.ndarray, np.ndarray]:
     """Standard error and Welch-Satterthwaite degrees of freedom of the combined score, the mean
     of two independent axes (different respondents rate them)."""
@@ -254,6 +260,40 @@ class TierFit:
     scored: np.ndarray
     draws: np.ndarray
     break_test: dict | None
+    topics: list[str] = field(default_factory=list)  # the scored topics, in the order of the draws
+    coordinates: np.ndarray | None = None  # (scored topics, 2): business, stakeholder
+    upper: np.ndarray | None = None  # upper ends of their combined-score intervals
+    coordinate_draws: np.ndarray | None = None  # (resamples, scored topics, 2)
+
+    def tiers_under(self, rule: MaterialityTiers | None) -> dict[str, str | None]:
+        """Each scored topic's tier under another result's fitted rule (its cut points or clusters
+        and its material threshold, applied to this result's scores and intervals)."""
+        if rule is None or self.coordinates is None or not self.topics:
+            return dict.fromkeys(self.topics)
+        labels = rule.predict(self.coordinates)
+        if rule.material_threshold is not None and self.upper is not None:
+            below = self.upper < rule.material_threshold
+            labels = np.where(below, rule.n_tiers, np.where(labels == rule.n_tiers, rule.n_tiers - 1, labels))
+        names = np.array(rule.tier_names_, dtype=object)
+        return dict(zip(self.topics, names[labels], strict=True))
+
+    def tier_shares(self, rule: MaterialityTiers | None) -> dict[str, np.ndarray]:
+        """Per scored topic, the share of draws in each tier of `rule` (fixed, not refitted)."""
+        if rule is None or self.coordinate_draws is None or not self.topics:
+            return {}
+        resamples, topics, _ = self.coordinate_draws.shape
+        labels = rule.predict(self.coordinate_draws.reshape(-1, 2)).reshape(resamples, topics)
+        size = len(rule.tier_names_)
+        shares = np.stack([(labels == k).mean(axis=0) for k in range(size)], axis=1)
+        return dict(zip(self.topics, shares, strict=True))
+
+
+def tier_change_probability(current: TierFit, previous: TierFit) -> dict[str, float]:
+    """P(the topic's tiers differ between the years) under this year's rule, the two years'
+    draws independent: 1 - sum over tiers of P(now in it) x P(then in it)."""
+    rule = current.estimator
+    now, then = current.tier_shares(rule), previous.tier_shares(rule)
+    return {t: float(1.0 - (now[t] * then[t]).sum()) for t in now if t in then}
 
 
 def _topic_table(
@@ -352,86 +392,17 @@ def _topic_table(
     ).sort_values(["_unscored", "_combined", "_stakeholder", "topic"], kind="stable")
     frame = frame.drop(columns=["_unscored", "_combined", "_stakeholder"]).reset_index(drop=True)
     frame["rank"] = np.arange(1, len(frame) + 1, dtype=np.int64)
-    return frame[TOPIC_COLUMNS], TierFit(estimator, scored, draws, test)
-
-
-@dataclass(frozen=True)
-class MinorityTest:
-    """One group's mean of one topic against the weighted score of the other groups."""
-
-    others: float  # the overall score without the group
-    gap: float  # group mean - others
-    p_value: float
-
-
-def minority_tests(axis: AxisScores, stats: dict, dimension: str) -> dict[tuple[str, str], MinorityTest]:
-    """Welch's two-sided test of every included group's mean of every topic against the score of
-    the other groups (their weights renormalised without it): the group is not compared with
-    an average that contains itself. Needs at least two groups on the topic."""
-    tests: dict[tuple[str, str], MinorityTest] = {}
-    groups = list(axis.groups)
-    if len(groups) < 2:
-        return tests
-    n_topics = len(axis.topics)
-    means = np.full((len(groups), n_topics), np.nan)
-    variance = np.zeros((len(groups), n_topics))
-    df = np.ones((len(groups), n_topics))
-    raters = np.zeros((len(groups), n_topics))
-    for g, group in enumerate(groups):
-        s: GroupStatistics = stats[(group, dimension)]
-        position = {t: i for i, t in enumerate(s.topics)}
-        for j, topic in enumerate(axis.topics):
-            i = position.get(topic)
-            if i is not None:
-                means[g, j], variance[g, j], df[g, j] = s.mean[i], s.covariance[i, i], s.df[i]
-                raters[g, j] = s.n[i]
-    # A small group whose ratings happen to agree has a sample variance far below the truth, and
-    # its test would be far too confident (with 8 respondents and 16 topics this tripled the
-    # false alarms). Each group's variance is therefore at least the topic's pooled
-    # within-group variance: exact when the groups do not differ, cautious when they do.
-    with np.errstate(invalid="ignore", divide="ignore"):
-        spread = variance * raters
-        pooled = (spread * (raters - 1)).sum(axis=0) / np.maximum((raters - 1).sum(axis=0), 1)
-        variance = np.where(raters > 0, np.maximum(spread, pooled[None, :]) / np.maximum(raters, 1), 0.0)
-    for g, group in enumerate(groups):
-        for j, topic in enumerate(axis.topics):
-            w = axis.weights[:, j].copy()
-            if np.isnan(means[g, j]) or w[g] <= 0:
-                continue
-            w[g] = 0.0
-            if w.sum() <= 0:
-                continue
-            w = w / w.sum()
-            rated = w > 0
-            others = float((w[rated] * means[rated, j]).sum())
-            parts = w[rated] ** 2 * variance[rated, j]
-            v_others = float(parts.sum())
-            v_group = float(variance[g, j])
-            se2 = v_group + v_others
-            gap = float(means[g, j]) - others
-            if se2 <= 0:
-                p_value = 1.0 if gap == 0 else 0.0
-            else:
-                denominator = v_group**2 / df[g, j] + float((parts**2 / df[rated, j]).sum())
-                welch_df = se2**2 / denominator if denominator > 0 else np.inf
-                p_value = float(2.0 * student_t.sf(abs(gap) / math.sqrt(se2), welch_df))
-            tests[(group, topic)] = MinorityTest(others, gap, p_value)
-    return tests
-
-
-def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q-values): rejecting q <= alpha keeps the expected
-    share of false discoveries at most alpha (Benjamini & Hochberg 1995, JRSS B 57:289-300)."""
-    p = np.asarray(p_values, dtype=float)
-    m = len(p)
-    if m == 0:
-        return p
-    order = np.argsort(p)
-    scaled = p[order] * m / np.arange(1, m + 1)
-    adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
-    q = np.empty(m)
-    q[order] = np.minimum(adjusted, 1.0)
-    return q
+    scored_keys = [t for t, k in zip(topic_keys, scored, strict=True) if k]
+    return frame[TOPIC_COLUMNS], TierFit(
+        estimator,
+        scored,
+        draws,
+        test,
+        topics=scored_keys,
+        coordinates=np.column_stack([business.estimate[scored], stakeholder.estimate[scored]]),
+        upper=combined_high[scored],
+        coordinate_draws=np.stack([business.draws[:, scored], stakeholder.draws[:, scored]], axis=2),
+    )
 
 
 def _group_table(
@@ -559,157 +530,14 @@ def _agreement(
     )
 
 
-# --- the method record --------------------------------------------------------------------------
-
-
-def fingerprint(data: AssessmentData) -> str:
-    """SHA-256 of the analysed input: catalog snapshot, scale and aggregates, canonically ordered."""
-
-    def columns(
-        frame: pd.DataFrame, keys: list[str], text: list[str], counts: list[str], sums: list[str]
-    ) -> dict:
-        if frame.empty:
-            return {}
-        values = [frame[c].astype(str).tolist() for c in text]
-        values += [pd.to_numeric(frame[c]).astype(np.int64).tolist() for c in counts]
-        values += [pd.to_numeric(frame[c]).astype(float).tolist() for c in sums]
-        names = [*text, *counts, *sums]
-        order = [names.index(k) for k in keys]
-        rows = sorted(zip(*values, strict=True), key=lambda row: tuple(row[i] for i in order))
-        return {name: [row[i] for row in rows] for i, name in enumerate(names)}
-
-    content: dict[str, Any] = {
-        "key": data.key,
-        "year": int(data.year),
-        "name": data.name,
-        "scale": [int(data.scale_min), int(data.scale_max)],
-        "topics": columns(data.topics, ["topic"], ["topic", "name", "category"], [], []),
-        "groups": columns(data.groups, ["group"], ["group", "name", "dimension"], [], ["default_weight"]),
+def record_weights(
+    stakeholder: AxisScores, business: AxisScores, weights: dict, data: AssessmentData
+) -> dict[str, float]:
+    """Group weights in effect on both axes, in percent."""
+    return {
+        **_percent(weights[STAKEHOLDER_DIMENSION], stakeholder, data, STAKEHOLDER_DIMENSION),
+        **_percent(weights[BUSINESS_DIMENSION], business, data, BUSINESS_DIMENSION),
     }
-    for layout in SUMMARY_TABLES:
-        frame = data.aggregates.frame(layout)
-        if layout is MOMENTS:
-            frame = canonical_moments(frame)
-        # a rating value is a key of the histogram, hashed as the whole number it is
-        text = [k for k in layout.keys if k != "value"]
-        counts = ["value", *layout.counts] if "value" in layout.keys else list(layout.counts)
-        content[layout.frame] = columns(frame, list(layout.keys), text, counts, list(layout.sums))
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def threshold_record(
-    method: MethodConfig, data: AssessmentData, cuts: list[float], provenance: dict | None
-) -> dict[str, Any] | None:
-    """The thresholds on the scale in force, who set them and when, and whether that was after
-    the first results could be seen (None when the method has no threshold on the scale)."""
-    floor = material_threshold(method, data)
-    fixed = method.tiering.method == "thresholds"
-    if floor is None and not fixed:
-        return None
-    chosen = fixed or method.tiering.material_threshold is not None
-    record: dict[str, Any] = {
-        "material_threshold": floor,
-        "cut_points": [float(c) for c in method.tiering.thresholds or []] if fixed else [],
-        "set_by": None,
-        "set_at": None,
-        "results_first_computed": None,
-        "set_after_results": None,
-    }
-    if not chosen:
-        record.update(set_by="toolkit default: the midpoint of the rating scale", set_after_results=False)
-    elif provenance:
-        record.update({k: provenance.get(k) for k in ("set_by", "set_at", "results_first_computed")})
-        if record["set_at"]:
-            first = record["results_first_computed"]
-            record["set_after_results"] = bool(first) and str(record["set_at"]) > str(first)
-    return record
-
-
-def _left_out(all_stats: dict, stats: dict) -> dict[str, list[str]]:
-    """Per dimension, the groups left out of every figure for having too few respondents."""
-    out: dict[str, list[str]] = {}
-    for group, dimension in sorted(set(all_stats) - set(stats), key=lambda k: (k[1], k[0])):
-        out.setdefault(dimension, []).append(group)
-    return out
-
-
-def method_record(
-    data: AssessmentData,
-    method: MethodConfig,
-    *,
-    stakeholder_weights: dict[str, float],
-    business_weights: dict[str, float],
-    previous: AnalysisResult | None,
-    source: dict | None,
-    left_out: dict[str, list[str]] | None = None,
-    small_cells: int = 0,
-    threshold_record: dict | None = None,
-    natural_break: dict | None = None,
-) -> dict[str, Any]:
-    """The method as configured, what each figure means, and what it was applied to."""
-    level = f"{method.interval_level:.0%}"
-    record = method.as_dict()
-    record.update(
-        {
-            "assessment": data.key,
-            "year": int(data.year),
-            "group_weights": stakeholder_weights,
-            "business_group_weights": business_weights,
-            "stakeholder_importance": (
-                "weighted mean of the stakeholder groups' mean 'importance' ratings "
-                f"({method.group_weighting} group weighting, renormalised over the groups that rated "
-                "the topic)"
-            ),
-            "business_significance": (
-                "weighted mean of the internal assessors' mean 'business_impact' ratings "
-                f"({method.group_weighting} group weighting)"
-            ),
-            "combined_score": COMBINED_SCORE,
-            "top_box": (
-                f"share of ratings in the top {method.top_box_points} scale points, groups weighted as for "
-                "stakeholder importance"
-            ),
-            "interval": (
-                f"{level} Welch interval: estimate +- Student t quantile x standard error, the standard "
-                "error from each group's n - 1 sample covariance of its respondents' ratings (pairwise "
-                "deletion) divided by n and the group weights, the degrees of freedom by "
-                "Welch-Satterthwaite; clipped to the scale"
-            ),
-            "draws": (
-                f"{method.resamples} normal-approximation draws (multivariate t per group, n - 1 degrees of "
-                "freedom, clipped to the scale, combined with the group weights), not resamples of the "
-                "respondents; they give p_tier, the rank intervals and the probabilities of tiers"
-            ),
-            "p_tier": (
-                "share of the draws in which the topic lands in its assigned tier when the tiering "
-                "is refitted on the draw"
-            ),
-            "minority": (
-                f"a group's mean at least {method.minority_gap:g} above or below the score of the other "
-                "groups (their weights renormalised without it), with Welch's two-sided t test of the "
-                f"difference significant at a false discovery rate of {method.minority_fdr:g} over all "
-                "groups and topics (Benjamini-Hochberg 1995)"
-            ),
-            "suppression": (
-                f"a group with fewer than {method.min_group_size} respondents, and a group's topic rated by "
-                f"fewer than {method.min_group_size}, is left out of every published figure: overall scores, "
-                "intervals, top-box shares, tiers, agreement and correlations; only its counts of "
-                "respondents and of 'don't know' are shown"
-            ),
-            "groups_left_out": left_out or {},
-            "threshold_record": threshold_record,
-            "natural_break": natural_break,
-            "small_cells_left_out": small_cells,
-            "dont_know": "'don't know' is not a rating: it counts in neither means nor n",
-            "fingerprint": fingerprint(data),
-            "previous_assessment": previous.data.key if previous is not None else None,
-            "previous_fingerprint": previous.method["fingerprint"] if previous is not None else None,
-            "toolkit_version": TOOLKIT_VERSION,
-            "source": source or {"kind": "defaults"},
-        }
-    )
-    return record
 
 
 # --- the files of a run --------------------------------------------------------------------------

@@ -20,11 +20,12 @@ if chosen:
             earlier_name = markdown_literal(f"{earlier.name} ({earlier.key})")
             st.write(f"Compared with {earlier_name}, analysed with the same method.")
             cols = st.columns(4)
-            cols[0].metric("Topics that changed tier", int(changes["tier_changed"].sum()))
+            moves = changes["tier_changed"] & changes["significant"]
+            cols[0].metric("Topics that changed tier (beyond the uncertainty)", int(moves.sum()))
             cols[1].metric("New topics", int((changes["status"] == "added").sum()))
             cols[2].metric("Topics dropped", int((changes["status"] == "removed").sum()))
-            moved = changes["rank_change"].dropna().abs()
-            cols[3].metric("Largest rank move", int(moved.max()) if len(moved) else 0)
+            moved = changes.loc[changes["significant"], "rank_change"].dropna().abs()
+            cols[3].metric("Largest significant rank move", int(moved.max()) if len(moved) else 0)
             st.dataframe(
                 changes.drop(columns=["topic"]),
                 hide_index=True,
@@ -39,6 +40,8 @@ if chosen:
                     "rank_change": st.column_config.NumberColumn("Rank change", format="%+d"),
                     "stakeholder_delta": st.column_config.NumberColumn("Stakeholders +/-", format="%+.2f"),
                     "business_delta": st.column_config.NumberColumn("Business +/-", format="%+.2f"),
+                    "significant": "Beyond the uncertainty",
+                    "p_tier_change": st.column_config.NumberColumn("P(tier change)", format="%.2f"),
                 },
                 key="year_changes",
             )

@@ -6,7 +6,9 @@ model whose expected values are exact, analysed through the toolkit's own path. 
 - coverage of the nominal 95% interval of the equally weighted stakeholder score, for groups of
   3 to 30 respondents (target: within 1.5 points of 95% from 8 respondents per group up);
 - false alarms: with groups that share one distribution, the share of assessments in which at
-  least one minority flag is raised (target: at most 5%).
+  least one minority flag is raised (target: at most 5%);
+- false moves: with two years drawn from one distribution, the share of pairs in which a tier
+  change happens anyway, and in which a change is called significant (target: at most 5%).
 
 Usage: python -m benchmarks.bench_coverage [--quick]
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks.simulations import false_alarm_rate, interval_coverage
+from benchmarks.simulations import false_alarm_rate, interval_coverage, no_change_alarms
 
 COVERAGE_CASES = [
     ("one group of 3", (3,)),
@@ -66,6 +68,17 @@ def main(args: list[str]) -> int:
             f"RESULT | false alarms | {label}, {datasets} assessments | {rate:.1%} | 5% | "
             f"{rate / 0.05:.2f} | at most 5% | {'yes' if met else 'no'}"
         )
+    pairs = 40 if quick else 200
+    print(f"\nPairs of years without real change ({pairs} simulated pairs x 16 topics, 7 groups of 8-30)\n")
+    tier_changes, significant = no_change_alarms((8, 10, 12, 15, 20, 25, 30), pairs=pairs, seed=12)
+    print("| pairs | any tier change | any significant move | at most 5% |")
+    print("|---|---|---|---|")
+    met = significant <= 0.05
+    print(f"| {pairs} | {tier_changes:.1%} | {significant:.1%} | {'yes' if met else 'no'} |")
+    print(
+        f"RESULT | false moves | {pairs} pairs of years | {significant:.1%} | 5% | "
+        f"{significant / 0.05:.2f} | at most 5% | {'yes' if met else 'no'}"
+    )
     return 0
 
 

@@ -129,6 +129,7 @@ def assessment_data(
 ) -> AssessmentData:
     """An assessment of the simulated ratings, every group rating importance."""
     groups = list(dict.fromkeys(ratings["group"]))
+    dimensions = ratings.drop_duplicates("group").set_index("group")["dimension"]
     return AssessmentData(
         key="simulated",
         year=2021,
@@ -144,8 +145,8 @@ def assessment_data(
                 "group": groups,
                 "name": groups,
                 "name_zh": "",
-                "kind": "external",
-                "dimension": "importance",
+                "kind": ["internal" if dimensions[g] == "business_impact" else "external" for g in groups],
+                "dimension": [dimensions[g] for g in groups],
                 "default_weight": 1.0,
             }
         ),
@@ -174,3 +175,31 @@ def false_alarm_rate(
         result = analyse(assessment_data(ratings, topics), method)
         alarms += bool(result.groups["minority"].any())
     return alarms / datasets
+
+
+def no_change_alarms(
+    sizes: Sequence[int], *, pairs: int, seed: int, n_topics: int = 16
+) -> tuple[float, float]:
+    """Pairs of years drawn from the same distribution (no real change): the share of pairs with
+    at least one tier change, and with at least one change flagged ``significant``."""
+    rng = np.random.default_rng(seed)
+    method = MethodConfig(resamples=100)
+    topics = [f"t{i:02d}" for i in range(n_topics)]
+    groups = [f"g{i}" for i in range(len(sizes))]
+    sizing = dict(zip(groups, sizes, strict=True))
+    tier_changes = significant = 0
+    for _ in range(pairs):
+        base = rng.uniform(2.0, 4.6, size=n_topics)
+        locations = {g: base + rng.normal(0, 0.3, size=n_topics) for g in groups}
+        business = {"management": base + rng.normal(0, 0.3, size=n_topics)}
+        years = []
+        for _year in range(2):
+            ratings = draw_ratings(rng, locations, sizing, topics)
+            board = draw_ratings(rng, business, {"management": 15}, topics).assign(
+                dimension="business_impact"
+            )
+            years.append(assessment_data(pd.concat([ratings, board], ignore_index=True), topics))
+        result = analyse(years[1], method, years[0])
+        tier_changes += bool(result.changes["tier_changed"].any())
+        significant += bool(result.changes["significant"].any())
+    return tier_changes / pairs, significant / pairs

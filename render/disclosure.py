@@ -365,28 +365,62 @@ def changes_section(result: AnalysisResult) -> Section:
     paragraphs = []
     added = list(changes.loc[changes["status"] == "added", "name"])
     removed = list(changes.loc[changes["status"] == "removed", "name"])
-    moved = changes[changes["tier_changed"].astype(bool)]
+    significant = changes["significant"].astype(bool)
+    tier_changed = changes["tier_changed"].astype(bool)
+    moved = changes[tier_changed & significant]
+    within = changes[tier_changed & ~significant]
     if added:
         paragraphs.append(f"New topics since {year}: {join(added)}.")
     if removed:
         paragraphs.append(f"Topics dropped since {year}: {join(removed)}.")
     if len(moved):
         items = [f"{r.name} ({r.tier_previous} \u2192 {r.tier})" for r in moved.itertuples(index=False)]
-        paragraphs.append(f"Topics that changed tier: {join(items)}.")
+        paragraphs.append(
+            f"Topics that changed tier, by more than the uncertainty of the scores: {join(items)}."
+        )
     else:
-        paragraphs.append(f"No topic changed tier since {year}.")
-    kept = changes[(changes["status"] == "kept") & ~changes["tier_changed"].astype(bool)]
+        paragraphs.append(f"No topic changed tier since {year} by more than the uncertainty of the scores.")
+    if len(within):
+        items = [f"{r.name} ({r.tier_previous} \u2192 {r.tier})" for r in within.itertuples(index=False)]
+        paragraphs.append(
+            f"{join(items)} crossed a tier boundary, but the change of "
+            f"{'its' if len(within) == 1 else 'their'} score is within the uncertainty of the two years, "
+            "so we do not report it as a move."
+        )
+    kept = changes[(changes["status"] == "kept") & ~tier_changed & significant]
     big = kept[kept["rank_change"].abs().fillna(0) >= NOTABLE_RANK_MOVE]
     if len(big):
         items = [
             f"{r.name} ({'up' if r.rank_change > 0 else 'down'} {abs(int(r.rank_change))})"
             for r in big.itertuples(index=False)
         ]
-        paragraphs.append(f"Other notable moves in rank: {join(items)}.")
-    if result.method.get("previous_assessment"):
         paragraphs.append(
-            f"The {year} results were recomputed with this year's method, so the comparison is like for like."
+            f"Other notable moves in rank, beyond the uncertainty of the scores: {join(items)}."
         )
+    level = percent(result.interval_level)
+    paragraphs.append(
+        f"A change counts as a move only when the {level} interval of the change in the combined score, "
+        "held for all topics together (Bonferroni), excludes zero; the previous year's tiers were "
+        "recomputed with this year's tier rule."
+    )
+    comparison = result.method.get("comparison") or {}
+    if result.method.get("previous_assessment"):
+        if comparison and not comparison.get("weights_rescaled"):
+            paragraphs.append(
+                f"The {year} results were recomputed with this year's method and the same groups and "
+                "weights, so the comparison is like for like."
+            )
+        else:
+            names = result.data.groups.set_index("group")["name"]
+            differ = [str(names.get(g, g)) for g in comparison.get("groups_only_now", [])]
+            differ_then = [str(names.get(g, g)) for g in comparison.get("groups_only_then", [])]
+            text = f"The {year} results were recomputed with this year's method, but the group weights "
+            text += "differ"
+            if differ:
+                text += f": {join(differ)} counted only this year"
+            if differ_then:
+                text += f"{';' if differ else ':'} {join(differ_then)} only in {year}"
+            paragraphs.append(text + "; part of the change may come from that.")
     return Section("Changes since the previous assessment", "GRI 3-2-b", paragraphs)
 
 
