@@ -210,6 +210,7 @@ RECORD_ONLY_KEYS = frozenset(
         "groups_left_out",
         "threshold_record",
         "comparison",
+        "effective_n",
         "changes",
         "natural_break",
         "small_cells_left_out",

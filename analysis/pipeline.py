@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -77,6 +78,9 @@ TOPIC_COLUMNS = [
     "business_df",
     "combined_se",
     "combined_df",
+    "dont_know_rate",
+    "business_dont_know_rate",
+    "stakeholder_effective_n",
 ]
 GROUP_COLUMNS = [
     "group",
@@ -94,6 +98,7 @@ GROUP_COLUMNS = [
     "minority_p",
     "minority_q",
     "minority_direction",
+    "dont_know_rate",
 ]
 RUN_FILES = ("topics.csv", "groups.csv", "agreement.json", "changes.csv", "method.json")
 
@@ -194,6 +199,7 @@ def analyse(
         source=source,
         left_out=left_out_groups(all_stats, stats),
         threshold_record=threshold_record(method, data, thresholds, threshold_provenance),
+        effective_n=effective_sample_sizes(stats, record_weights(stakeholder, business, weights, data)),
         comparison=comparison_record(
             method, record_weights(stakeholder, business, weights, data), previous_result
         ),
@@ -382,6 +388,9 @@ def _topic_table(
             "business_df": business.df,
             "combined_se": combined_se,
             "combined_df": combined_df,
+            "dont_know_rate": stakeholder.dont_know_rate,
+            "business_dont_know_rate": business.dont_know_rate,
+            "stakeholder_effective_n": stakeholder.effective_n,
         }
     )
     frame.loc[np.isnan(rank_low), ["rank_low", "rank_high"]] = pd.NA
@@ -472,6 +481,7 @@ def _group_table(
                     found.p_value if found is not None else math.nan,
                     q,
                     ("above" if gap > 0 else "below") if minority else "",
+                    dont_know / (n + dont_know) if n + dont_know else math.nan,
                 )
             )
     frame = pd.DataFrame(rows, columns=GROUP_COLUMNS)
@@ -528,6 +538,25 @@ def _agreement(
         group_correlations=pair_correlations(table),
         groups_left_out=excluded,
     )
+
+
+def effective_sample_sizes(stats: dict, weights: dict[str, float]) -> dict[str, Any]:
+    """Per axis, the respondents counted and Kish's effective sample size under the group
+    weighting: each respondent of group g carries weight W_g / n_g, so
+    n_eff = (sum of weights)^2 / sum of squares = 1 / sum_g W_g^2 / n_g (W summing to 1).
+    Kish (1965), *Survey Sampling*, sec. 11.7."""
+    out: dict[str, Any] = {}
+    for axis, dimension in (("stakeholder", STAKEHOLDER_DIMENSION), ("business", BUSINESS_DIMENSION)):
+        sizes = {
+            g: s.n_respondents for (g, d), s in stats.items() if d == dimension and weights.get(g, 0) > 0
+        }
+        total = sum(weights[g] for g in sizes)
+        squares = sum((weights[g] / total) ** 2 / n for g, n in sizes.items()) if total else 0.0
+        out[axis] = {
+            "respondents": int(sum(sizes.values())),
+            "effective": round(1.0 / squares, 1) if squares else 0.0,
+        }
+    return out
 
 
 def record_weights(

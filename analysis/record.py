@@ -133,6 +133,7 @@ def method_record(
     threshold_record: dict | None = None,
     natural_break: dict | None = None,
     comparison: dict | None = None,
+    effective_n: dict | None = None,
 ) -> dict[str, Any]:
     """The method as configured, what each figure means, and what it was applied to."""
     level = f"{method.interval_level:.0%}"
@@ -187,6 +188,7 @@ def method_record(
             "groups_left_out": left_out or {},
             "threshold_record": threshold_record,
             "comparison": comparison,
+            "effective_n": effective_n,
             "changes": (
                 "deltas are this year minus last year; intervals are Welch's for two independent samples, "
                 "simultaneous over the topics compared (Bonferroni); 'significant' when the combined-score "
@@ -195,7 +197,11 @@ def method_record(
             ),
             "natural_break": natural_break,
             "small_cells_left_out": small_cells,
-            "dont_know": "'don't know' is not a rating: it counts in neither means nor n",
+            "dont_know": (
+                "'don't know' is not a rating: it counts in neither means nor n; its share of the answers "
+                "is reported per topic (topics.csv dont_know_rate) and per group (groups.csv); the analysis "
+                "assumes it is unrelated to the rating the respondent would have given"
+            ),
             "fingerprint": fingerprint(data),
             "previous_assessment": previous.data.key if previous is not None else None,
             "previous_fingerprint": previous.method["fingerprint"] if previous is not None else None,

@@ -156,6 +156,16 @@ def scale_section(result: AnalysisResult) -> Section:
         "Every topic came with a one-sentence description. Respondents could answer \u201cdon't know\u201d; "
         "such answers are not counted as ratings.",
     ]
+    rates = result.topics.dropna(subset=["dont_know_rate"])
+    if len(rates):
+        highest = rates.sort_values("dont_know_rate", ascending=False).iloc[0]
+        paragraphs.append(
+            f"Stakeholders answered \u201cdon't know\u201d to {percent(rates['dont_know_rate'].mean())} "
+            f"of the questions on average, most often on {highest['name']} "
+            f"({percent(highest['dont_know_rate'])}); "
+            "the report gives the share for every topic. The scores assume that those who did not know "
+            "would not have rated the topic differently from those who did."
+        )
     return Section("Questions and rating scale", "GRI 3-1-a; ESRS 2 IRO-1 (methodology)", paragraphs)
 
 
@@ -195,6 +205,13 @@ def weighting_section(result: AnalysisResult) -> Section:
         if zero:
             first += f" A weight of 0 leaves {join(zero)} out of the stakeholder score."
     level = result.interval_level
+    effective = (method.get("effective_n") or {}).get("stakeholder") or {}
+    if effective.get("respondents") and effective["effective"] < 0.95 * effective["respondents"]:
+        first += (
+            f" Because of this weighting the {effective['respondents']} stakeholder responses carry as much "
+            f"information as about {whole(round(effective['effective']))} equally weighted ones (Kish's "
+            "effective sample size); the intervals below take this into account."
+        )
     paragraphs = [
         first,
         "Significance to the business is the average rating of the internal assessors. The combined score "

@@ -119,6 +119,7 @@ def topics_table(result: AnalysisResult) -> HtmlTable:
             "Combined": t["combined_score"].map(lambda v: number(v, missing="")),
             "P(tier)": t["p_tier"].map(lambda v: percent(v, missing="")),
             "Top-box": t["top_box"].map(lambda v: percent(v, missing="")),
+            "Don't know": t["dont_know_rate"].map(lambda v: percent(v, missing="")),
             "Respondents": t["n_respondents"],
             "Assessors": t["n_business"],
         }
