@@ -322,6 +322,29 @@ def topics_section(result: AnalysisResult) -> Section:
     return Section("Material topics", "GRI 3-2-a", paragraphs)
 
 
+RELIABLE_ALPHA = 0.8  # Krippendorff (2004), Content Analysis, 2nd ed., sec. 11.4
+TENTATIVE_ALPHA = 0.667
+
+
+def alpha_text(alpha: float, kendall_w: float | None) -> str:
+    """What Krippendorff's alpha says about the respondents, by its value (and against W only
+    when W is clearly higher)."""
+    value = f"Krippendorff's alpha {number(alpha)}, where 1 means full agreement and 0 no more than chance"
+    if alpha >= RELIABLE_ALPHA:
+        text = f"Individual respondents largely agree ({value})."
+    elif alpha >= TENTATIVE_ALPHA:
+        text = f"Individual respondents agree moderately ({value})."
+    else:
+        text = (
+            f"Individual respondents differ widely ({value}; below {TENTATIVE_ALPHA}, agreement is too low "
+            "to treat one respondent's ratings as typical of others)"
+        )
+        if kendall_w is not None and kendall_w >= alpha + 0.2:
+            text += ", far more than the group averages do"
+        text += ": opinions within a group differ, which is why scores are reported with intervals."
+    return text
+
+
 def agreement_section(result: AnalysisResult) -> Section:
     agreement = result.agreement
     names = result.data.groups.set_index("group")["name"]
@@ -341,11 +364,7 @@ def agreement_section(result: AnalysisResult) -> Section:
         )
     alpha = agreement.krippendorff_alpha_interval
     if alpha is not None:
-        paragraphs.append(
-            f"Individual respondents agree far less than the group averages do (Krippendorff's alpha "
-            f"{number(alpha)}, where 1 means full agreement and 0 no more than chance): opinions within a "
-            "group differ, which is why scores are reported with intervals."
-        )
+        paragraphs.append(alpha_text(alpha, agreement.kendall_w))
     minority = result.groups[result.groups["minority"].astype(bool)]
     if len(minority):
         topic_names = result.topics.set_index("topic")["name"]
