@@ -1,27 +1,47 @@
-"""Streamlit entry point: settings, navigation, and the page that was asked for."""
+"""Streamlit entry point: settings, the pages the signed-in account's role may see, and the
+page that was asked for. A page the role may not see is not registered at all."""
 
 import streamlit as st
 
-from app_pages.access import committee_signed_in, sign_out_button
+from app_pages.access import current_account, sign_out_button
+from services.access import ACCOUNTS, AUDIT, CHANGE, RATE, VIEW, may
 
 st.set_page_config(page_title="Materiality", page_icon="◧", layout="wide")
 
-pages = [
-    st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("app_pages/matrix.py", title="Materiality matrix", icon=":material/scatter_plot:"),
-    st.Page("app_pages/whatif.py", title="What-if and method", icon=":material/tune:"),
-    st.Page("app_pages/channels.py", title="Channel map", icon=":material/hub:"),
-    st.Page("app_pages/year_over_year.py", title="Year over year", icon=":material/compare_arrows:"),
-    st.Page("app_pages/campaign.py", title="Campaign", icon=":material/campaign:"),
-    st.Page("app_pages/new_assessment.py", title="New assessment", icon=":material/add_circle:"),
-    st.Page("app_pages/imports.py", title="Import", icon=":material/upload_file:"),
-    st.Page("app_pages/reports.py", title="Reports", icon=":material/download:"),
+# (file, title, icon, the right it needs)
+PAGES = [
+    ("app_pages/overview.py", "Overview", ":material/dashboard:", VIEW),
+    ("app_pages/matrix.py", "Materiality matrix", ":material/scatter_plot:", VIEW),
+    ("app_pages/whatif.py", "What-if and method", ":material/tune:", VIEW),
+    ("app_pages/channels.py", "Channel map", ":material/hub:", VIEW),
+    ("app_pages/year_over_year.py", "Year over year", ":material/compare_arrows:", VIEW),
+    ("app_pages/campaign.py", "Campaign", ":material/campaign:", CHANGE),
+    ("app_pages/new_assessment.py", "New assessment", ":material/add_circle:", CHANGE),
+    ("app_pages/imports.py", "Import", ":material/upload_file:", CHANGE),
+    ("app_pages/reports.py", "Reports", ":material/download:", VIEW),
+    ("app_pages/survey_preview.py", "Survey preview", ":material/preview:", VIEW),
+    ("app_pages/audit.py", "Audit trail", ":material/history:", AUDIT),
+    ("app_pages/accounts.py", "Accounts", ":material/group:", ACCOUNTS),
+    ("app_pages/account.py", "My account", ":material/person:", None),
 ]
-# The survey answers links (/survey?token=...) for everyone; all else needs the committee's sign-in.
-survey = st.Page("app_pages/survey.py", title="Survey", url_path="survey", visibility="hidden")
-if committee_signed_in():
-    sign_out_button()
-    st.navigation([*pages, survey]).run()
+DOUBLE_MATERIALITY = [
+    ("app_pages/iro_register.py", "IRO register", ":material/list_alt:", VIEW),
+    ("app_pages/dma_ratings.py", "IRO rating", ":material/rate_review:", RATE),
+    ("app_pages/dma_matrix.py", "Double materiality", ":material/grid_view:", VIEW),
+    ("app_pages/dma_signoff.py", "Calibration and sign-off", ":material/task_alt:", VIEW),
+]
+# Respondents answer on the plain form at /survey?token=... (web/survey.py), not on a page here;
+# every page here needs a sign-in.
+account = current_account()
+if account is not None:
+    sign_out_button(account)
+    sections: dict[str, list[st.Page]] = {}
+    for section, entries in (("Assessment", PAGES), ("Double materiality", DOUBLE_MATERIALITY)):
+        for file, title, icon, right in entries:
+            if right is None or may(account.role, right):
+                first = not sections
+                sections.setdefault(section, []).append(st.Page(file, title=title, icon=icon, default=first))
+    st.navigation(sections).run()
 else:
-    sign_in = st.Page("app_pages/login.py", title="Sign in", url_path="sign-in", default=True)
-    st.navigation([sign_in, survey], position="hidden").run()
+    sign_in = st.Page("app_pages/login.py", title="Sign in", url_path="login", default=True)
+    st.navigation([sign_in], position="hidden").run()

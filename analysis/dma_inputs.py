@@ -10,6 +10,7 @@ the same words the scoring would use.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -248,3 +249,94 @@ def validate_inputs(
     the first input with problems (register, then ratings, then consensus), listing all of them."""
     checked = validate_register(register)
     return DmaInputs(checked, _ratings(ratings, checked), _consensus(consensus, checked))
+
+
+# --- the register as a file holds it ----------------------------------------------------------
+
+VALUE_CHAIN = ("upstream", "own_operations", "downstream")
+HORIZONS = ("short", "medium", "long")
+REGISTER_FILE_COLUMNS = (
+    "iro",
+    "topic",
+    "sub_topic",
+    "type",
+    "status",
+    "value_chain",
+    "horizon",
+    "human_rights",
+    "description",
+)
+REGISTER_TEXT_LIMITS = {"iro": 64, "topic": 64, "sub_topic": 200, "description": 4000, "owner": 200}
+_TOPIC_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def _value_chain(cell: Any) -> tuple[str, str | None]:
+    """Places in the value chain, ``;``-separated, as stored (in the order of
+    :data:`VALUE_CHAIN`), or the reason they are not valid."""
+    parts = [p.strip().lower() for p in _text(cell).split(";") if p.strip()]
+    if not parts:
+        return "", f"at least one of {', '.join(VALUE_CHAIN)} is required (several separated by ';')"
+    unknown = [p for p in parts if p not in VALUE_CHAIN]
+    if unknown:
+        return "", f"unknown place {unknown[0]!r} (known: {', '.join(VALUE_CHAIN)}; several separated by ';')"
+    return ";".join(p for p in VALUE_CHAIN if p in parts), None
+
+
+def validate_register_file(register: pd.DataFrame) -> pd.DataFrame:
+    """A whole register as imported or edited: the scoring columns checked by
+    :func:`validate_register`, and `value_chain` (one or more of :data:`VALUE_CHAIN`, ``;``
+    separated), `horizon` (:data:`HORIZONS`), `topic` (a key: lower-case letters, digits, ``_``),
+    text lengths, and the optional `description` and `owner`. Raises :class:`DmaInputError` with
+    every problem of every row; returns the cleaned frame (:data:`REGISTER_FILE_COLUMNS` and
+    `owner`)."""
+    frame = register.copy()
+    for optional in ("sub_topic", "description", "owner"):
+        if optional not in frame.columns:
+            frame[optional] = ""
+    _missing_columns(frame, REGISTER_FILE_COLUMNS, "register")
+    problems: list[RowProblem] = []
+    try:
+        checked = validate_register(frame)
+    except DmaInputError as error:
+        problems.extend(error.problems)
+        checked = None
+    chains: list[str] = []
+    horizons: list[str] = []
+    for number, record in enumerate(frame.to_dict("records"), start=1):
+        chain, reason = _value_chain(record["value_chain"])
+        if reason is not None:
+            problems.append(RowProblem(number, "value_chain", reason))
+        chains.append(chain)
+        horizon = _text(record["horizon"]).lower()
+        if horizon not in HORIZONS:
+            problems.append(
+                RowProblem(number, "horizon", f"expected one of {', '.join(HORIZONS)}, got {horizon!r}")
+            )
+        horizons.append(horizon)
+        topic = _text(record["topic"])
+        if topic and not _TOPIC_KEY.match(topic):
+            problems.append(
+                RowProblem(
+                    number, "topic", f"{topic!r} is not a topic key (lower-case letters, digits and _)"
+                )
+            )
+        for column, limit in REGISTER_TEXT_LIMITS.items():
+            length = len(_text(record[column]))
+            if length > limit:
+                problems.append(
+                    RowProblem(number, column, f"is {length} characters long; at most {limit} fit")
+                )
+    if problems or checked is None:
+        problems.sort(
+            key=lambda p: (
+                p.row or 0,
+                REGISTER_FILE_COLUMNS.index(p.column) if p.column in REGISTER_FILE_COLUMNS else 99,
+            )
+        )
+        raise DmaInputError("register", problems)
+    return checked.assign(
+        value_chain=chains,
+        horizon=horizons,
+        description=[_text(v) for v in frame["description"]],
+        owner=[_text(v) for v in frame["owner"]],
+    ).loc[:, [*REGISTER_FILE_COLUMNS, "owner"]]

@@ -217,3 +217,38 @@ def method_record(method: DmaMethod, thresholds: DmaThresholds) -> dict[str, Any
         "thresholds": thresholds.as_dict(),
         "notes": thresholds.notes(),
     }
+
+
+# The labelled anchors of the 1-5 scale of each criterion (docs/double-materiality.md, section 3):
+# the toolkit's suggested wording, shown beside every rating control and in the IRO-1 disclosure.
+CRITERION_ANCHORS: dict[str, tuple[str, str, str, str, str]] = {
+    "scale": ("minimal", "low", "medium", "high", "very high: life, health, basic rights"),
+    "scope": (
+        "isolated: a few people, one site",
+        "limited: a group, a local area",
+        "moderate: a region, a share of staff",
+        "widespread: many sites or groups",
+        "global or systemic",
+    ),
+    "irremediability": (
+        "fully remedied quickly and cheaply",
+        "remediable with modest effort",
+        "remediable with substantial effort or time",
+        "remediable only in part",
+        "irreversible",
+    ),
+    "likelihood": ("remote", "unlikely", "possible", "likely", "very likely, or has occurred"),
+    "magnitude": ("negligible", "minor", "moderate", "major", "critical, threatens the business model"),
+}
+CRITERION_QUESTIONS = {
+    "scale": "How grave is the harm, or how great the benefit, for people or the environment?",
+    "scope": "How widespread is the impact?",
+    "irremediability": "How hard is the harm to put right?",
+    "likelihood": "How likely is it to happen?",
+    "magnitude": "How large would the financial effect be?",
+}
+
+
+def anchor_label(criterion: str, value: int) -> str:
+    """`value` with its anchor, e.g. ``3 - medium``."""
+    return f"{value} - {CRITERION_ANCHORS[criterion][value - SCALE_MIN]}"

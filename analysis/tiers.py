@@ -33,12 +33,10 @@ thresholds are applied as they are), clusters are refitted starting from the fit
 
 from __future__ import annotations
 
+import inspect
+from typing import Any
+
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.cluster import KMeans
-from sklearn.mixture import GaussianMixture
-from sklearn.utils import check_array, check_random_state
-from sklearn.utils.validation import check_is_fitted
 
 TIER_NAMES = ("high", "material", "low")
 NOT_MATERIAL = "not material"
@@ -133,7 +131,7 @@ def break_test(values: np.ndarray, n_classes: int, *, draws: int = 999, random_s
         return {"gvf": None, "p_value": None, "natural_break": False, "draws": 0}
     labels = _labels_from_cuts(values, natural_breaks(values, n_classes)[0], n_classes)
     observed = float(goodness_of_variance_fit(values[None, :], labels[None, :])[0])
-    rng = check_random_state(random_state)
+    rng = _random_state(random_state)
     null = rng.normal(values.mean(), values.std(ddof=1), size=(draws, len(values)))
     cuts = natural_breaks(null, n_classes)
     labels = _labels_from_cuts(null, cuts, n_classes)
@@ -148,7 +146,34 @@ def _labels_from_cuts(combined: np.ndarray, cuts: np.ndarray, n_tiers: int) -> n
     return (n_tiers - 1 - above).astype(np.int64)
 
 
-class MaterialityTiers(BaseEstimator):
+def _coordinates(X: Any, min_samples: int = 1) -> np.ndarray:  # noqa: N803
+    """`X` as a finite 2-d float array of at least `min_samples` rows (scikit-learn's
+    ``check_array`` checks, without importing scikit-learn for the one-dimensional methods)."""
+    array = np.asarray(X, dtype=float)
+    if array.ndim != 2:
+        raise ValueError(f"Expected a 2D array, got an array of shape {array.shape}")
+    if np.isnan(array).any():
+        raise ValueError("Input X contains NaN.")
+    if not np.isfinite(array).all():
+        raise ValueError("Input X contains infinity.")
+    if array.shape[0] < min_samples:
+        raise ValueError(
+            f"Found array with {array.shape[0]} sample(s) (shape={array.shape}) while a minimum "
+            f"of {min_samples} is required."
+        )
+    return array
+
+
+def _random_state(seed: int | np.random.RandomState | None) -> np.random.RandomState:
+    """A RandomState from `seed`, as scikit-learn's ``check_random_state`` makes it."""
+    if seed is None:
+        return np.random.mtrand._rand
+    if isinstance(seed, np.random.RandomState):
+        return seed
+    return np.random.RandomState(seed)
+
+
+class MaterialityTiers:
     """Sort topics into ordered tiers from their matrix coordinates.
 
     Parameters
@@ -196,6 +221,29 @@ class MaterialityTiers(BaseEstimator):
         self.material_threshold = material_threshold
         self.random_state = random_state
 
+    # --- parameters, as scikit-learn's BaseEstimator gives them (clone, get_params) ----------
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor's parameters by name (all plain values, so `deep` changes nothing)."""
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {name: getattr(self, name) for name in names}
+
+    def set_params(self, **params: Any) -> MaterialityTiers:
+        valid = self.get_params()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"invalid parameter {name!r} for MaterialityTiers")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self.get_params().items() if v != type(self)().get_params()[k]}
+        return f"MaterialityTiers({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
+    def _check_is_fitted(self) -> None:
+        if not hasattr(self, "labels_"):
+            raise ValueError("this MaterialityTiers is not fitted yet: call fit first")
+
     # --- fitting ---------------------------------------------------------------------------
 
     def _validate_params_(self) -> None:
@@ -223,7 +271,7 @@ class MaterialityTiers(BaseEstimator):
         `upper`, when its combined score does).
         """
         self._validate_params_()
-        X = check_array(X, dtype=float, ensure_min_samples=self.n_tiers)  # noqa: N806
+        X = _coordinates(X, min_samples=self.n_tiers)  # noqa: N806
         if X.shape[1] != 2:
             raise ValueError(f"X must have 2 columns (business, stakeholder), got {X.shape[1]}")
         self.n_features_in_ = 2
@@ -246,7 +294,7 @@ class MaterialityTiers(BaseEstimator):
                 self.combined_[rest], np.array(self.thresholds_), self.n_tiers
             )
         else:
-            model = self._cluster(X[rest], check_random_state(self.random_state), init=None)
+            model = self._cluster(X[rest], _random_state(self.random_state), init=None)
             self.cluster_model_ = model
             self.cluster_centers_, self.cluster_tiers_ = self._ordered(model)
             self.labels_[rest] = self.cluster_tiers_[self._clusters(model, X[rest])]
@@ -264,6 +312,11 @@ class MaterialityTiers(BaseEstimator):
         )
 
     def _cluster(self, X: np.ndarray, random_state, init: np.ndarray | None):  # noqa: N803
+        # imported here: scikit-learn (and SciPy with it) take a second to import, and only the
+        # clustering methods need them
+        from sklearn.cluster import KMeans
+        from sklearn.mixture import GaussianMixture
+
         if self.method == "kmeans":
             return KMeans(
                 n_clusters=self.n_tiers,
@@ -303,8 +356,8 @@ class MaterialityTiers(BaseEstimator):
         k-means assigns the nearest centre; a Gaussian mixture the most probable component,
         which need not be the nearest centre when the components differ in spread.
         """
-        check_is_fitted(self, "labels_")
-        X = check_array(X, dtype=float)  # noqa: N806
+        self._check_is_fitted()
+        X = _coordinates(X)  # noqa: N806
         combined = X.mean(axis=1)
         if not self.fitted_:
             labels = np.full(len(X), self.n_tiers - 1, dtype=np.int64)
@@ -323,7 +376,7 @@ class MaterialityTiers(BaseEstimator):
         recomputed from the draws of the topics that were above the material threshold in the
         fit; in a draw, a topic whose combined score falls below the threshold is not material.
         """
-        check_is_fitted(self, "labels_")
+        self._check_is_fitted()
         draws = np.asarray(draws, dtype=float)
         if draws.ndim != 3 or draws.shape[2] != 2:
             raise ValueError(f"draws must have shape (resamples, topics, 2), got {draws.shape}")
@@ -334,12 +387,12 @@ class MaterialityTiers(BaseEstimator):
         elif self.method in ONE_DIMENSIONAL:
             labels = _labels_from_cuts(combined, self._cuts(combined[:, rest]), self.n_tiers)
         else:
-            random_state = check_random_state(self.random_state)
+            random_state = _random_state(self.random_state)
             labels = np.empty(combined.shape, dtype=np.int64)
             for r in range(draws.shape[0]):
                 model = self._cluster(draws[r][rest], random_state, init=self.cluster_centers_)
-                tiers = self._ordered(model)[1]
-                labels[r] = tiers[model.predict(draws[r])]
+                clusters = self._clusters(model, draws[r]) if rest.all() else model.predict(draws[r])
+                labels[r] = self._ordered(model)[1][clusters]
         if self.material_threshold is not None:
             labels = np.where(combined < self.material_threshold, self.n_tiers, labels)
         return labels

@@ -6,7 +6,7 @@ import streamlit as st
 from analysis.findings import focus_mismatches
 from app_pages.common import channel_stats, has_ratings, load_data, pick_assessment, result_for
 from core.textsafety import markdown_literal
-from render.channel_map import channel_map_chart
+from render.channel_map import channel_map_chart, focus_table
 from render.heatmap import heatmap_chart
 from render.tables import agreement_facts, group_correlations, minority_views
 
@@ -18,15 +18,14 @@ if chosen:
     st.altair_chart(
         channel_map_chart(result, channel_stats(chosen)), theme=None, width="content", key="channel_map"
     )
+    st.caption(
+        "Rows: stakeholder groups; columns: topics in rank order. Management rates significance to "
+        "the business and declares no focus areas, so its row stays empty."
+    )
     mismatches = focus_mismatches(result)
     if not mismatches.empty:
         st.subheader("Declared focus against ratings")
-        st.dataframe(
-            mismatches[["group", "label", "kind"]],
-            hide_index=True,
-            column_config={"group": "Group", "label": "Topic or focus area", "kind": "Finding"},
-            key="channel_mismatches",
-        )
+        st.dataframe(focus_table(mismatches), hide_index=True, key="channel_mismatches")
     if has_ratings(data):
         st.subheader("Group heatmap")
         st.altair_chart(heatmap_chart(result), theme=None, width="content", key="heatmap")

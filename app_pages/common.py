@@ -31,9 +31,20 @@ def assessment_keys() -> list[str]:
     return assessments.assessment_keys(engine=get_engine())
 
 
+# Charts narrower than the page keep their size; on a narrow screen they shrink to its width
+# (labels and all, so nothing placed on them moves) instead of making the page scroll sideways.
+FIT_CHARTS = """<style>
+[data-testid="stVegaLiteChart"], [data-testid="stVegaLiteChart"] > div { max-width: 100%; }
+[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas {
+  max-width: 100% !important; height: auto !important;
+}
+</style>"""
+
+
 def pick_assessment() -> Versions | None:
     """The assessment chosen in the sidebar (the choice carries over from page to page), with
     the versions of its data that the page's cached results are keyed on."""
+    st.html(FIT_CHARTS)
     keys = assessment_keys()
     if not keys:
         st.info(
@@ -89,6 +100,18 @@ def result_for(chosen: Versions, method: MethodConfig | None = None) -> Analysis
     return _result(chosen.assessment_key, chosen.key(links=False), other, chosen.key())
 
 
+# What a group rates, in the committee's words.
+DIMENSION_WORDS = {
+    "importance": "importance to stakeholders",
+    "business_impact": "significance to the business",
+}
+
+
+def in_words(values: pd.Series) -> pd.Series:
+    """Dimension keys (``importance``, ``business_impact``) as words; anything else as it is."""
+    return values.map(DIMENSION_WORDS).fillna(values)
+
+
 def has_ratings(data: AssessmentData) -> bool:
     """Whether any rating is in; otherwise says so on the page."""
     if data.aggregates.histogram.empty:
@@ -123,7 +146,7 @@ def chart_with_topic_pick(
     title = chart.title
     lines = [str(title.text), *list(title.subtitle)] if isinstance(title, alt.Title) else []
     chart.title = alt.Undefined
-    chart.config.axisY = alt.AxisConfig(titleLimit=max(200, int(chart.height) - 90))
+    chart.config.axisY = alt.AxisConfig(titleLimit=max(200, int(chart.height)))
     return chart.properties(usermeta={"embedOptions": {"renderer": "svg", "actions": False}}), lines
 
 

@@ -7,6 +7,7 @@ from app_pages.common import (
     chart_with_topic_pick,
     get_engine,
     has_ratings,
+    in_words,
     load_data,
     pick_assessment,
     picked,
@@ -14,7 +15,7 @@ from app_pages.common import (
     show_text,
 )
 from core.textsafety import markdown_literal
-from render.matrix import matrix_chart
+from render.matrix import matrix_chart, ranked_table
 from services.results import topic_comments
 
 chosen = pick_assessment()
@@ -27,33 +28,20 @@ if chosen:
         plotted = topics.dropna(subset=["stakeholder_importance", "business_significance"])
         if plotted.empty:
             st.info("No topic has ratings on both axes yet (stakeholders and management): nothing to plot.")
-        left, right = st.columns([3, 1])
-        with left:
-            event = None
-            if not plotted.empty:
-                chart, lines = chart_with_topic_pick(matrix_chart(result, width=640, height=560))
-                st.caption(" ".join(lines[1:]))
-                event = st.altair_chart(
-                    chart,
-                    theme=None,
-                    width="content",
-                    on_select="rerun",
-                    selection_mode="pick",
-                    key="matrix_chart",
-                )
-        with right:
-            st.dataframe(
-                topics[["rank", "name", "tier", "p_tier"]],
-                hide_index=True,
-                column_config={
-                    "rank": "Rank",
-                    "name": "Topic",
-                    "tier": "Tier",
-                    "p_tier": st.column_config.NumberColumn("p_tier", format="percent"),
-                },
-                height=600,
-                key="matrix_topics",
+        event = None
+        if not plotted.empty:
+            chart, lines = chart_with_topic_pick(matrix_chart(result, width=820, height=600))
+            st.caption(" ".join(lines[1:]))
+            event = st.altair_chart(
+                chart,
+                theme=None,
+                width="content",
+                on_select="rerun",
+                selection_mode="pick",
+                key="matrix_chart",
             )
+        st.subheader("Topics by rank", anchor=False)
+        st.dataframe(ranked_table(result), hide_index=True, key="matrix_topics")
         names = dict(zip(topics["topic"], topics["name"], strict=True))
         clicked = picked(event)
         if clicked in names:
@@ -74,10 +62,9 @@ if chosen:
         cols[3].metric("Internal assessors", int(row["n_business"]))
         breakdown = result.groups[result.groups["topic"] == topic]
         min_size = int(result.method["min_group_size"])
+        columns = ["group_name", "dimension", "mean", "n", "suppressed", "minority", "weight", "n_dont_know"]
         st.dataframe(
-            breakdown[
-                ["group_name", "dimension", "mean", "n", "suppressed", "minority", "weight", "n_dont_know"]
-            ],
+            breakdown[columns].assign(dimension=in_words(breakdown["dimension"])),
             hide_index=True,
             column_config={
                 "group_name": "Group",
@@ -90,7 +77,7 @@ if chosen:
                 "minority": st.column_config.CheckboxColumn(
                     "Minority view", help="Rates it far above the overall"
                 ),
-                "weight": st.column_config.NumberColumn("Weight %", format="%.1f"),
+                "weight": st.column_config.NumberColumn("Weight", format="%.0f%%"),
                 "n_dont_know": "Don't know",
             },
             key="matrix_breakdown",

@@ -15,6 +15,7 @@ from analysis.whatif import (
     tier_moves,
     variant,
 )
+from app_pages.access import allowed, current_account_email
 from app_pages.common import (
     analysis_inputs,
     get_engine,
@@ -25,6 +26,7 @@ from app_pages.common import (
 )
 from core.textsafety import markdown_literal
 from render.whatif import moves_chart
+from services.access import CHANGE
 from services.methods import method_history, save_method
 from services.results import AnalysisInputs, analyse_inputs, chosen_method
 from survey.errors import StoreError
@@ -132,10 +134,12 @@ def what_if(inputs: AnalysisInputs, base: MethodConfig, base_result: AnalysisRes
         key="whatif_moves",
     )
     changes = method_changes(base.as_dict(), candidate.as_dict())
+    if not allowed(CHANGE):
+        st.caption("Saving a variant as the method needs the committee or admin role.")
+        return
     with st.form("save_method", border=True):
         st.markdown("**Save this variant as the assessment's method**")
         st.text("\n".join(changes) if changes else "Same as the method in force.")
-        author = st.text_input("Your name", key="method_author")
         reason = st.text_area("Why", key="method_reason", max_chars=2000)
         if st.form_submit_button("Save as the method", type="primary", key="method_save"):
             if not changes:
@@ -146,7 +150,7 @@ def what_if(inputs: AnalysisInputs, base: MethodConfig, base_result: AnalysisRes
                         engine=get_engine(),
                         assessment_key=data.key,
                         method=candidate,
-                        author=author,
+                        actor=current_account_email(),
                         reason=reason,
                     )
                 except StoreError as error:

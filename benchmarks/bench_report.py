@@ -1,9 +1,12 @@
 """How long `materiality run` takes to write the whole pack for the demo's 2020 assessment.
 
-Target: under 10 s on this machine, from the command line (interpreter start, imports, loading,
-analysis, result files, charts, report and workbook). Prints the wall time of the command
+Target: at most 2.5 s on this machine, from the command line (interpreter start, imports,
+loading, analysis, result files, charts, report and workbook), against 7.6 s before the
+numerical libraries were imported only where needed. Prints the wall time of the command
 (median of repeated runs, with the Vega script bundle cached as in everyday use, and once with
-an empty cache as on a new machine) and the time split of the same steps run in this process.
+an empty cache as on a new machine), the processor time it used (user + system, which a busy
+machine does not inflate the way it does wall time) and the time split of the same steps run
+in this process.
 
     .venv/bin/python -m benchmarks.bench_report [--runs N]
 """
@@ -22,6 +25,7 @@ IMPORTS = time.perf_counter() - _start
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -32,19 +36,26 @@ from survey.db import create_db_engine, transaction
 from survey.demo import create_demo
 from survey.reads import load_assessment_data
 
-TARGET_SECONDS = 10.0
+TARGET_SECONDS = 2.5
+BASELINE_SECONDS = 7.6  # the command's wall time on the demo before this target was set
 MATERIALITY = Path(sys.executable).with_name("materiality")
 
 
-def run_command(url: str, out: Path, env: dict[str, str] | None = None) -> float:
-    started = time.perf_counter()
+def child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_command(url: str, out: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall time and processor time (user + system) of one `materiality run`."""
+    started, cpu = time.perf_counter(), child_cpu()
     subprocess.run(
         [str(MATERIALITY), "run", "--assessment", "2020", "--out", str(out), "--db", url],
         check=True,
         capture_output=True,
         env=env,
     )
-    return time.perf_counter() - started
+    return time.perf_counter() - started, child_cpu() - cpu
 
 
 def split(url: str, out: Path) -> dict[str, float]:
@@ -91,23 +102,35 @@ def main() -> int:
         sizes = {p.name: p.stat().st_size for p in sorted((directory / "split").iterdir())}
         print("\nFiles: " + ", ".join(f"{name} {bytes_ / 1024:.0f} KiB" for name, bytes_ in sizes.items()))
 
-        warm = [run_command(url, directory / f"run{i}") for i in range(runs)]
+        measured = [run_command(url, directory / f"run{i}") for i in range(runs)]
+        warm = [wall for wall, _ in measured]
         home = directory / "home"
         home.mkdir()
-        cold = run_command(url, directory / "cold", env={**os.environ, "HOME": str(home)})
+        cold, _ = run_command(url, directory / "cold", env={**os.environ, "HOME": str(home)})
         median = statistics.median(warm)
+        cpu = statistics.median(c for _, c in measured)
         print(f"\n`materiality run` wall time, {runs} run(s): " + ", ".join(f"{t:.2f} s" for t in warm))
-        print(f"  median {median:.2f} s")
+        print(f"  median {median:.2f} s, {median / BASELINE_SECONDS:.2f} of the {BASELINE_SECONDS} s before")
+        print(f"  processor time (user + system), median {cpu:.2f} s")
         print(f"  with an empty script-bundle cache (first run on a machine): {cold:.2f} s")
-        met = "yes" if median < TARGET_SECONDS else "no"
+        met = "yes" if median <= TARGET_SECONDS else "no"
         print(
-            f"RESULT | report pack | {size} | {median:.2f} s | {TARGET_SECONDS:.0f} s | "
-            f"{median / TARGET_SECONDS:.2f} | < {TARGET_SECONDS:.0f} s | {met}"
+            f"RESULT | report pack | {size} | {median:.2f} s | {TARGET_SECONDS:.1f} s | "
+            f"{median / TARGET_SECONDS:.2f} | <= {TARGET_SECONDS:.1f} s | {met}"
         )
-        met_cold = "yes" if cold < TARGET_SECONDS else "no"
         print(
-            f"RESULT | report pack, empty cache | {size} | {cold:.2f} s | {TARGET_SECONDS:.0f} s | "
-            f"{cold / TARGET_SECONDS:.2f} | < {TARGET_SECONDS:.0f} s | {met_cold}"
+            f"RESULT | report pack against before | {size} | {median:.2f} s | {BASELINE_SECONDS} s | "
+            f"{median / BASELINE_SECONDS:.2f} | <= {TARGET_SECONDS / BASELINE_SECONDS:.2f} | {met}"
+        )
+        met_cpu = "yes" if cpu <= TARGET_SECONDS else "no"
+        print(
+            f"RESULT | report pack, processor time | {size} | {cpu:.2f} s | {TARGET_SECONDS:.1f} s | "
+            f"{cpu / TARGET_SECONDS:.2f} | <= {TARGET_SECONDS:.1f} s | {met_cpu}"
+        )
+        met_cold = "yes" if cold <= TARGET_SECONDS else "no"
+        print(
+            f"RESULT | report pack, empty cache | {size} | {cold:.2f} s | {TARGET_SECONDS:.1f} s | "
+            f"{cold / TARGET_SECONDS:.2f} | <= {TARGET_SECONDS:.1f} s | {met_cold}"
         )
     return 0
 

@@ -21,7 +21,10 @@ def init(
     catalog: Annotated[
         str,
         typer.Option(
-            help="'default', a catalog directory, or a CSV of topics (key, name, category, description)."
+            help=(
+                "'default' (16 topics), 'esrs-2023' (the ESRS 1 AR 16 topics), a catalog directory, "
+                "or a CSV of topics (key, name, category, description)."
+            )
         ),
     ] = "default",
     name: Annotated[str | None, typer.Option(help="Display name.")] = None,
@@ -29,13 +32,13 @@ def init(
 ) -> None:
     """Create an assessment with its own copy of the topic and stakeholder catalog."""
     from services.assessments import create_assessment
-    from survey.catalog import load_catalog
+    from survey.iro_catalog import load_named_catalog
 
     if year is None:
         if not assessment.isdigit():
             raise fail(f"give --year: the assessment key '{assessment}' is not a year")
         year = int(assessment)
-    loaded = load_catalog(catalog)
+    loaded = load_named_catalog(catalog)
     created = create_assessment(engine=open_engine(db), key=assessment, year=year, catalog=loaded, name=name)
     typer.echo(
         f"Created assessment '{created.key}' ({created.year}): {created.topics} topics, "
@@ -62,7 +65,7 @@ def list_command(db: DbOption = None) -> None:
     """List the assessments in the database."""
     from services.assessments import list_assessments
 
-    assessments = list_assessments(engine=open_engine(db))
+    assessments = list_assessments(engine=open_engine(db, reading=True))
     if not assessments:
         typer.echo("No assessments yet. Create one with `materiality init --assessment KEY`.")
     for a in assessments:

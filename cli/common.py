@@ -53,6 +53,11 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+# Exit codes: 1 for bad input or a database that cannot do the work, 75 (EX_TEMPFAIL) for a
+# database busy with another program's writing: the same command may succeed in a moment.
+EXIT_BUSY = 75
+
+
 def _reported_errors() -> tuple[type[Exception], ...]:
     """The errors that mean bad input or a bad database rather than a bug: the toolkit's own
     (the store's, the catalog's, the method's and the importers' are ValueErrors) and the
@@ -62,27 +67,69 @@ def _reported_errors() -> tuple[type[Exception], ...]:
     return (DatabaseError, ValueError, OSError)
 
 
+def _os_message(exc: OSError) -> str:
+    """An operating-system error in words: what failed, and on which file."""
+    if not exc.strerror or not str(exc).startswith("[Errno"):
+        return str(exc)  # the toolkit's own message
+    where = f": {exc.filename}" if exc.filename else ""
+    return f"{exc.strerror}{where}"
+
+
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn the toolkit's own errors into a message on stderr and a non-zero exit code."""
+    """Turn the toolkit's own errors, a database that is busy, full, read-only or unreachable, and
+    running out of memory into a message on stderr and a non-zero exit code (no traceback)."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from survey.db import database_problem, describe_database_error
+
         try:
             return command(*args, **kwargs)
+        except MemoryError:
+            raise fail(
+                "ran out of memory; nothing was written. Try a smaller file, or lower the import limits "
+                "(MATERIALITY_MAX_IMPORT_*)"
+            ) from None
+        except SQLAlchemyError as exc:
+            plain = describe_database_error(exc) or _database_cause(exc)
+            raise fail(plain, EXIT_BUSY if database_problem(exc) == "busy" else 1) from None
         except Exception as exc:
-            if not isinstance(exc, _reported_errors()):
-                raise
-            raise fail(str(exc)) from None
+            if isinstance(exc, _reported_errors()):
+                raise fail(_os_message(exc) if isinstance(exc, OSError) else str(exc)) from None
+            cause = exc.__cause__
+            if isinstance(cause, SQLAlchemyError) and describe_database_error(cause):
+                raise fail(str(describe_database_error(cause))) from None
+            raise
 
     return wrapper
 
 
-def open_engine(db: str | None, *, upgrade: bool = True) -> Engine:
+def _database_cause(exc: Exception) -> str:
+    """The driver's own words for a database error, without SQLAlchemy's statement and links."""
+    original = getattr(exc, "orig", None)
+    return f"the database refused the work: {original or exc}".splitlines()[0]
+
+
+def open_engine(db: str | None, *, upgrade: bool = True, reading: bool = False) -> Engine:
     """The database at `db` (default: the settings), its schema brought up to date unless
-    `upgrade` is False."""
-    from survey.db import DatabaseError, create_db_engine
+    `upgrade` is False. For a command that only reads (`reading`), a SQLite file that cannot be
+    written is opened read-only."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from survey.db import DatabaseError, create_db_engine, describe_database_error, open_for_reading
 
     try:
+        if reading:
+            return open_for_reading(db, upgrade=upgrade)
         return create_db_engine(db, upgrade=upgrade)
+    except DatabaseError:
+        raise
+    except SQLAlchemyError as exc:
+        plain = describe_database_error(exc)
+        if plain is None:
+            raise DatabaseError(f"cannot open database {db or '(default)'}: {_database_cause(exc)}") from None
+        raise DatabaseError(f"cannot open database {db or '(default)'}: {plain}") from None
     except Exception as exc:  # the driver's own message says what is wrong with the URL
         raise DatabaseError(f"cannot open database {db or '(default)'}: {exc}") from exc

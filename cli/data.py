@@ -122,13 +122,14 @@ def check(db: DbOption = None) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from services.data import check_database
-    from survey.db import DatabaseError, create_db_engine
+    from survey.db import DatabaseError, describe_database_error
 
+    engine = open_engine(db, upgrade=False, reading=True)  # report an old schema rather than upgrade it
     try:
-        engine = create_db_engine(db, upgrade=False)  # report an old schema rather than upgrade it
         report = check_database(engine=engine)
     except (SQLAlchemyError, ValueError) as exc:
-        raise DatabaseError(f"cannot open database {db or '(default)'}: {exc}") from exc
+        plain = describe_database_error(exc) or exc
+        raise DatabaseError(f"cannot open database {db or '(default)'}: {plain}") from exc
     for line in report.lines():
         typer.echo(line)
     if not report.ok:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from analysis.channels import channel_table, group_response_table
 from analysis.findings import FINDING_KINDS, FOCUS_OUTSIDE_CATALOG, focus_links
+from core.formats import json_ready
 from render.labels import clip_text, text_width
 from render.numbers import number, percent
 from render.style import FINDING_COLOURS, FINDING_SHAPES, chart_config, tier_colours
@@ -34,13 +35,14 @@ def channel_map_frames(
 ) -> dict[str, pd.DataFrame]:
     """Positions (pixels, y down) of the channel map's parts.
 
-    Left to right: channels with their links issued and responses, linked to the group boxes;
-    then a grid with one column per topic (in rank order, then focus areas outside the catalog)
-    and one row per group, marking each group's declared focus areas and highest-rated topics.
+    Two parts, each fitting a page from 1280 px up. The flow: channels with their links issued
+    and responses, linked to the group boxes. Below it the grid (its own coordinates): one row
+    per group, one column per topic (in rank order, then focus areas outside the catalog),
+    marking each group's declared focus areas and highest-rated topics.
     """
-    row, gap, box_height, column_step = 20.0, 14.0, 38.0, 34.0
+    row, gap, box_height, column_step, grid_row = 20.0, 14.0, 38.0, 30.0, 30.0
     x_name, x_stats, x_group, group_width = 0.0, 400.0, 440.0, 250.0
-    x_grid = x_group + group_width + 40
+    x_grid = 230.0
     channels = channel_table(result, channel_stats)
     groups = group_response_table(result, channel_stats)
     links = focus_links(result, top_k)
@@ -63,11 +65,13 @@ def channel_map_frames(
     )
     columns["display"] = columns["display"].map(lambda t: clip_text(t, 300))
     longest = max((text_width(s) for s in columns["display"]), default=0.0)
-    header = min(longest, 300) * math.sqrt(0.5) + 40
+    grid_header = min(longest, 300) * math.sqrt(0.5) + 24
     columns["x"] = x_grid + (np.arange(len(columns)) + 0.5) * column_step
-    columns["y"] = header - 10
+    columns["y"] = grid_header - 8
+    header = 30.0
 
-    channel_rows, group_rows = [], []
+    channel_rows: list[dict] = []
+    group_rows: list[dict] = []
     y = header + 8
     for g in groups.itertuples(index=False):
         part = channels[channels["group"] == g.group]
@@ -120,19 +124,23 @@ def channel_map_frames(
                 "y_mid": centre,
                 "y_name": centre - 7,
                 "y_stats": centre + 9,
-                "band_x": x_group + group_width,
+                "grid_y": grid_header + (len(group_rows) + 0.5) * grid_row,
+                "grid_name_x": x_grid - 10,
+                "band_x": 0.0,
                 "band_x2": x_grid + len(columns) * column_step,
-                "band_y": y - gap / 2,
-                "band_y2": y + block + gap / 2,
+                "band_y": grid_header + len(group_rows) * grid_row,
+                "band_y2": grid_header + (len(group_rows) + 1) * grid_row,
             }
         )
         y += block + gap
     height = y - gap + 8
+    grid_height = grid_header + len(group_rows) * grid_row + 4
     channel_frame = pd.DataFrame(channel_rows)
     group_frame = pd.DataFrame(group_rows)
-    group_y = group_frame.set_index("group")["y_mid"] if not group_frame.empty else pd.Series(dtype=float)
+    box_y = group_frame.set_index("group")["y_mid"] if not group_frame.empty else pd.Series(dtype=float)
+    group_y = group_frame.set_index("group")["grid_y"] if not group_frame.empty else pd.Series(dtype=float)
     if not channel_frame.empty:
-        channel_frame["y_group"] = channel_frame["group"].map(group_y)
+        channel_frame["y_group"] = channel_frame["group"].map(box_y)
 
     node = links["topic"].where(links["topic"].notna(), "label:" + links["label"].astype(str))
     cells = links.assign(
@@ -146,7 +154,7 @@ def channel_map_frames(
         group_frame[group_frame["dimension"] == "importance"] if not group_frame.empty else group_frame
     )
     grid = pd.DataFrame(
-        [(x, gy) for gy in stakeholder.get("y_mid", []) for x in columns["x"]], columns=["x", "y"]
+        [(x, gy) for gy in stakeholder.get("grid_y", []) for x in columns["x"]], columns=["x", "y"]
     )
     headers = pd.DataFrame(
         {
@@ -163,57 +171,62 @@ def channel_map_frames(
         "cells": cells,
         "grid": grid,
         "headers": headers,
-        "size": pd.DataFrame({"width": [x_grid + len(columns) * column_step + 10], "height": [height]}),
+        "size": pd.DataFrame(
+            {
+                "width": [x_group + group_width + 10, x_grid + len(columns) * column_step + 10],
+                "height": [height, grid_height],
+            },
+            index=["flow", "grid"],
+        ),
     }
 
 
-def channel_map_chart(
-    result: AnalysisResult, channel_stats: pd.DataFrame, *, top_k: int = 5
-) -> alt.LayerChart | alt.FacetChart:
-    """Stakeholder groups linked to their channels (with responses) and to the topics they care about.
+def datasets(frames: dict[str, pd.DataFrame]) -> dict[str, list[dict]]:
+    """The frames as JSON rows, converted once and given once at the top of the chart: layers
+    name their data rather than carrying a copy (Altair would sanitise and copy a frame again
+    for every layer that draws it)."""
+    names = ("headers", "channels", "groups", "columns", "grid", "cells")
+    return {
+        f"channel_map_{name}": json_ready(
+            frames[name].astype(object).where(frames[name].notna(), None).to_dict("records"), digits=None
+        )
+        for name in names
+    }
 
-    Channel links are as thick as the responses that came through them. The grid on the right
-    marks each group's declared focus areas and its `top_k` highest-rated topics; mismatches
-    have their own colour and shape (see :func:`analysis.findings.focus_links`).
-    """
-    frames = channel_map_frames(result, channel_stats, top_k)
-    width = float(frames["size"]["width"].iloc[0])
-    height = float(frames["size"]["height"].iloc[0])
-    px = alt.Scale(domain=[0, width], range=[0, width], nice=False, zero=False)
-    py = alt.Scale(domain=[0, height], range=[0, height], nice=False, zero=False)
+
+def data(name: str) -> alt.NamedData:
+    return alt.NamedData(name=f"channel_map_{name}")
+
+
+def pixel_axes(width: float, height: float) -> tuple[alt.Scale, alt.Scale]:
+    return (
+        alt.Scale(domain=[0, width], range=[0, width], nice=False, zero=False),
+        alt.Scale(domain=[0, height], range=[0, height], nice=False, zero=False),
+    )
+
+
+def flow_chart(frames: dict[str, pd.DataFrame]) -> alt.LayerChart | alt.FacetChart:
+    """Channels (with their reach) linked to the stakeholder groups."""
+    width, height = (float(v) for v in frames["size"].loc["flow", ["width", "height"]])
+    px, py = pixel_axes(width, height)
     x = alt.X("x:Q", scale=px, axis=None)
     y = alt.Y("y:Q", scale=py, axis=None)
-    kinds = list(FINDING_KINDS)
     layers: list[alt.Chart] = []
-
-    groups = alt.Chart(frames["groups"])
-    layers.append(
-        groups.transform_filter(alt.datum.dimension == "importance")
-        .transform_window(index="row_number()")
-        .transform_filter("datum.index % 2 == 1")
-        .mark_rect(fill="#f5f7fa")
-        .encode(
-            x=alt.X("band_x:Q", scale=px, axis=None),
-            x2="band_x2:Q",
-            y=alt.Y("band_y:Q", scale=py, axis=None),
-            y2="band_y2:Q",
-        )
-    )
-    headers = alt.Chart(frames["headers"])
+    headers = alt.Chart(data("headers"))
     for align in ("left", "right", "center"):
         layers.append(
             headers.transform_filter(alt.datum.align == align)
             .mark_text(align=align, baseline="middle", fontWeight="bold", fontSize=12, color="#333333")
-            .encode(x=x, y=y, text="text:N")
+            .encode(x=x, y=y, text=alt.Text("text:N"))
         )
-    channels = alt.Chart(frames["channels"])
+    channels = alt.Chart(data("channels"))
     if not frames["channels"].empty:
         layers.append(
             channels.mark_rule(color="#6a8caf", opacity=0.55).encode(
                 x=alt.X("x_link:Q", scale=px, axis=None),
                 y=y,
-                x2="x_group:Q",
-                y2="y_group:Q",
+                x2=alt.X2("x_group"),
+                y2=alt.Y2("y_group"),
                 strokeWidth=alt.StrokeWidth(
                     "responses:Q", scale=alt.Scale(range=[0.6, 7], zero=True), legend=None
                 ),
@@ -228,42 +241,79 @@ def channel_map_chart(
         ]
         layers.append(
             channels.mark_text(align="left", baseline="middle", fontSize=11, color="#222222").encode(
-                x=x, y=y, text="channel_text:N", tooltip=channel_tooltip
+                x=x, y=y, text=alt.Text("channel_text:N"), tooltip=channel_tooltip
             )
         )
         layers.append(
             channels.mark_text(align="right", baseline="middle", fontSize=10, color="#555555").encode(
-                x=alt.X("x_stats:Q", scale=px, axis=None), y=y, text="stats:N", tooltip=channel_tooltip
+                x=alt.X("x_stats:Q", scale=px, axis=None),
+                y=y,
+                text=alt.Text("stats:N"),
+                tooltip=channel_tooltip,
             )
         )
-    group_tooltip = [
-        alt.Tooltip("group_name:N", title="Group"),
-        alt.Tooltip("stats:N", title="Responses"),
-        alt.Tooltip("focus_areas:N", title="Declared focus areas"),
-        alt.Tooltip("rated_highest:N", title="Rated highest"),
-    ]
+    groups = alt.Chart(data("groups"))
     layers.append(
         groups.mark_rect(fill="#eef3f8", stroke="#6a8caf", cornerRadius=4).encode(
-            x=x, y=y, x2="x2:Q", y2="y2:Q", tooltip=group_tooltip
+            x=x, y=y, x2=alt.X2("x2"), y2=alt.Y2("y2"), tooltip=GROUP_TOOLTIP
         )
     )
     layers.append(
         groups.mark_text(align="center", baseline="middle", fontWeight="bold", fontSize=11).encode(
             x=alt.X("x_mid:Q", scale=px, axis=None),
             y=alt.Y("y_name:Q", scale=py, axis=None),
-            text="group_text:N",
-            tooltip=group_tooltip,
+            text=alt.Text("group_text:N"),
+            tooltip=GROUP_TOOLTIP,
         )
     )
     layers.append(
         groups.mark_text(align="center", baseline="middle", fontSize=9.5, color="#444444").encode(
             x=alt.X("x_mid:Q", scale=px, axis=None),
             y=alt.Y("y_stats:Q", scale=py, axis=None),
-            text="stats:N",
-            tooltip=group_tooltip,
+            text=alt.Text("stats:N"),
+            tooltip=GROUP_TOOLTIP,
         )
     )
-    columns = alt.Chart(frames["columns"])
+    return alt.layer(*layers, width=width, height=height)
+
+
+GROUP_TOOLTIP = [
+    alt.Tooltip("group_name:N", title="Group"),
+    alt.Tooltip("stats:N", title="Responses"),
+    alt.Tooltip("focus_areas:N", title="Declared focus areas"),
+    alt.Tooltip("rated_highest:N", title="Rated highest"),
+]
+
+
+def grid_chart(result: AnalysisResult, frames: dict[str, pd.DataFrame]) -> alt.LayerChart | alt.FacetChart:
+    """One row per group, one column per topic: declared focus areas and highest-rated topics."""
+    width, height = (float(v) for v in frames["size"].loc["grid", ["width", "height"]])
+    px, py = pixel_axes(width, height)
+    x = alt.X("x:Q", scale=px, axis=None)
+    y = alt.Y("y:Q", scale=py, axis=None)
+    kinds = list(FINDING_KINDS)
+    layers: list[alt.Chart] = []
+    groups = alt.Chart(data("groups"))
+    layers.append(
+        groups.transform_window(index="row_number()")
+        .transform_filter("datum.index % 2 == 1")
+        .mark_rect(fill="#f5f7fa")
+        .encode(
+            x=alt.X("band_x:Q", scale=px, axis=None),
+            x2=alt.X2("band_x2"),
+            y=alt.Y("band_y:Q", scale=py, axis=None),
+            y2=alt.Y2("band_y2"),
+        )
+    )
+    layers.append(
+        groups.mark_text(align="right", baseline="middle", fontSize=11, color="#222222").encode(
+            x=alt.X("grid_name_x:Q", scale=px, axis=None),
+            y=alt.Y("grid_y:Q", scale=py, axis=None),
+            text=alt.Text("group_text:N"),
+            tooltip=GROUP_TOOLTIP,
+        )
+    )
+    columns = alt.Chart(data("columns"))
     tiers = [*result.tier_order, "outside the catalog"]
     outside_colour = FINDING_COLOURS[FOCUS_OUTSIDE_CATALOG]
     for outside, style in ((False, "normal"), (True, "italic")):
@@ -273,10 +323,10 @@ def channel_map_chart(
             .encode(
                 x=x,
                 y=y,
-                text="display:N",
+                text=alt.Text("display:N"),
                 color=alt.Color(
                     "tier:N",
-                    title="Topic tier",
+                    title="Topic tier (column names)",
                     scale=alt.Scale(domain=tiers, range=[*tier_colours(tiers[:-1]), outside_colour]),
                     legend=None
                     if outside
@@ -286,10 +336,10 @@ def channel_map_chart(
         )
     if not frames["grid"].empty:
         layers.append(
-            alt.Chart(frames["grid"]).mark_point(filled=True, size=6, color="#c8c8c8").encode(x=x, y=y)
+            alt.Chart(data("grid")).mark_point(filled=True, size=6, color="#c8c8c8").encode(x=x, y=y)
         )
     layers.append(
-        alt.Chart(frames["cells"])
+        alt.Chart(data("cells"))
         .mark_point(filled=True, size=120, opacity=1, stroke="white", strokeWidth=0.6)
         .encode(
             x=x,
@@ -319,13 +369,53 @@ def channel_map_chart(
         *layers,
         width=width,
         height=height,
+        resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent", shape="independent")),
+    )
+
+
+def channel_map_chart(
+    result: AnalysisResult, channel_stats: pd.DataFrame, *, top_k: int = 5
+) -> alt.VConcatChart:
+    """Stakeholder groups linked to their channels (with responses) and to the topics they care about.
+
+    Channel links are as thick as the responses that came through them. The grid below marks
+    each group's declared focus areas and its `top_k` highest-rated topics; mismatches have
+    their own colour and shape (see :func:`analysis.findings.focus_links`). The legends sit
+    below the grid, clear of its rows.
+    """
+    frames = channel_map_frames(result, channel_stats, top_k)
+    return alt.vconcat(
+        flow_chart(frames),
+        grid_chart(result, frames),
+        spacing=24,
+        datasets=datasets(frames),
         title=alt.Title(
             f"Stakeholder channel map {result.data.year}",
             subtitle=[
-                "Channels (line width: responses) \u2192 stakeholder groups \u2192 the topics each group "
-                f"declared as focus areas or rated among its {top_k} highest.",
+                "Channels (line width: responses) \u2192 stakeholder groups; below, the topics each "
+                f"group declared as focus areas or rated among its {top_k} highest.",
             ],
         ),
         resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent", shape="independent")),
         config=chart_config(view_stroke=None),
     )
+
+
+def focus_table(mismatches: pd.DataFrame) -> pd.DataFrame:
+    """Where declared focus areas and ratings disagree (:func:`analysis.findings.focus_mismatches`),
+    as the report shows it: the group's name and the topic on every row."""
+    return pd.DataFrame(
+        {
+            "Group": mismatches["group_name"].astype(str),
+            "Topic": mismatches["name"]
+            .where(mismatches["topic"].notna(), mismatches["label"] + " (not in the topic list)")
+            .astype(str),
+            "Declared focus area": mismatches["label"].replace("", "\u2014").fillna("\u2014"),
+            "Finding": mismatches["kind"],
+            "Group's mean": mismatches["mean"].map(lambda v: number(v, missing="")),
+            "Rank in the group": [
+                "" if pd.isna(rank) else f"{int(rank)} of {int(n)}"
+                for rank, n in zip(mismatches["group_rank"], mismatches["n_topics_rated"], strict=True)
+            ],
+        }
+    ).reset_index(drop=True)

@@ -35,7 +35,7 @@ def heatmap_frame(result: AnalysisResult, language: str = "en") -> pd.DataFrame:
     frame["group_label"] = np.where(
         frame["dimension"] == "importance", frame["group_name"], frame["group_name"] + " (business)"
     )
-    frame["group_axis"] = frame["group_label"].map(lambda t: "|".join(header_lines(t.replace("|", "/"), 15)))
+    frame["group_axis"] = frame["group_label"].map(lambda t: "|".join(header_lines(t.replace("|", "/"), 12)))
     frame["suppressed"] = frame["suppressed"].astype(bool)
     frame["minority"] = frame["minority"].astype(bool) & ~frame["suppressed"]
     frame["cell_text"] = [
@@ -93,8 +93,8 @@ def heatmap_chart(result: AnalysisResult, *, language: str = "en") -> alt.LayerC
         alt.Tooltip("minority:N", title="Minority flag"),
         alt.Tooltip("gap_text:N", title="Gap to overall score"),
     ]
-    base = alt.Chart(frame)
-    width = max(100 * len(group_order), 300)
+    base = alt.Chart()  # the data is the layer's: given once, not copied into every layer
+    width = max(82 * len(group_order), 300)
     cells = (
         base.transform_filter("!datum.suppressed")
         .mark_rect(stroke="white", strokeWidth=1)
@@ -126,7 +126,7 @@ def heatmap_chart(result: AnalysisResult, *, language: str = "en") -> alt.LayerC
         .encode(
             x=x,
             y=y,
-            text="cell_text:N",
+            text=alt.Text("cell_text:N"),
             color=alt.condition(f"datum.mean > {mid}", alt.value("white"), alt.value("#222222")),
             tooltip=tooltip,
         )
@@ -134,7 +134,7 @@ def heatmap_chart(result: AnalysisResult, *, language: str = "en") -> alt.LayerC
     suppressed_text = (
         base.transform_filter("datum.suppressed")
         .mark_text(fontSize=10, baseline="middle", fontStyle="italic", color="#777777")
-        .encode(x=x, y=y, text="cell_text:N", tooltip=tooltip)
+        .encode(x=x, y=y, text=alt.Text("cell_text:N"), tooltip=tooltip)
     )
     min_size = result.method.get("min_group_size")
     note = f"fewer than {min_size} respondents" if min_size else "too few respondents"
@@ -144,6 +144,7 @@ def heatmap_chart(result: AnalysisResult, *, language: str = "en") -> alt.LayerC
         minority,
         text,
         suppressed_text,
+        data=frame,
         width=width,
         height=alt.Step(24),
         title=alt.Title(

@@ -5,19 +5,25 @@ year's positions. Text from users only enters the specification as data values."
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
+from analysis.rules import UNCERTAIN_P_TIER
 from render.labels import (
     LABEL_FONT_SIZE,
     LINE_HEIGHT,
+    Box,
+    Segment,
+    box_overlap,
     convex_hull,
     display_names,
     nearest_on_box,
     place_labels,
+    segment_inside,
     text_width,
     wrap_label,
 )
@@ -37,14 +43,19 @@ if TYPE_CHECKING:
 
 
 def matrix_domain(values: list[float], scale_min: float, scale_max: float) -> tuple[float, float]:
-    """Axis range covering `values`, widened to half scale points and kept within the scale."""
+    """Axis range fitted to `values` with a little room at both ends (rounded to tenths), kept
+    within the rating scale and at least half a scale point wide. The axis titles name the
+    scale's ends, so the plot need not show them."""
     finite = [v for v in values if v is not None and np.isfinite(v)]
     if not finite:
         return float(scale_min), float(scale_max)
-    lo = max(float(scale_min), math.floor(min(finite) * 2) / 2)
-    hi = min(float(scale_max), math.ceil(max(finite) * 2) / 2)
-    if hi - lo < 1:
-        lo, hi = max(float(scale_min), lo - 0.5), min(float(scale_max), hi + 0.5)
+    low, high = min(finite), max(finite)
+    pad = max(0.08, 0.06 * (high - low))
+    lo = max(float(scale_min), math.floor((low - pad) * 10) / 10)
+    hi = min(float(scale_max), math.ceil((high + pad) * 10) / 10)
+    if hi - lo < 0.5:
+        middle = (hi + lo) / 2
+        lo, hi = max(float(scale_min), middle - 0.25), min(float(scale_max), middle + 0.25)
     return lo, hi
 
 
@@ -71,13 +82,17 @@ def group_mean_columns(result: AnalysisResult) -> tuple[pd.DataFrame, dict[str, 
         column = f"group_mean_{i}"
         columns[column] = name
 
-        def describe(row: pd.Series) -> str:
-            if bool(row["suppressed"]):
-                return f"suppressed (n={int(row['n'])})"
-            text = f"{number(row['mean'])} (n={int(row['n'])})"
-            return text + ", rates it far higher" if bool(row["minority"]) else text
-
-        frame[column] = frame["topic"].map(part.apply(describe, axis=1)).fillna("no ratings")
+        texts = {
+            topic: (
+                f"suppressed (n={int(n)})"
+                if suppressed
+                else f"{number(mean)} (n={int(n)})" + (", rates it far higher" if minority else "")
+            )
+            for topic, mean, n, suppressed, minority in zip(
+                part.index, part["mean"], part["n"], part["suppressed"], part["minority"], strict=True
+            )
+        }
+        frame[column] = frame["topic"].map(texts).fillna("no ratings")
     return frame, columns
 
 
@@ -85,11 +100,13 @@ def matrix_frame(
     result: AnalysisResult,
     *,
     language: str = "en",
-    width: float = 600,
+    width: float = 820,
     height: float = 600,
     show_previous: bool = True,
-) -> tuple[pd.DataFrame, tuple[float, float], dict[str, str]]:
-    """The matrix's data: one row per plotted topic with its label position, and the axis domain."""
+    tiers: list[str] | None = None,
+) -> tuple[pd.DataFrame, tuple[float, float], dict[str, str], pd.DataFrame]:
+    """The matrix's data: one row per plotted topic with its label position, the axis domain,
+    the titles of the group-mean columns and the tier boundaries with their labels' places."""
     data = result.data
     topics = result.topics.copy()
     topics = topics[topics["business_significance"].notna() & topics["stakeholder_importance"].notna()]
@@ -109,10 +126,6 @@ def matrix_frame(
     axes_values = [
         *topics["business_significance"],
         *topics["stakeholder_importance"],
-        *topics["business_low"].dropna(),
-        *topics["business_high"].dropna(),
-        *topics["stakeholder_low"].dropna(),
-        *topics["stakeholder_high"].dropna(),
         *topics["business_previous"].dropna(),
         *topics["stakeholder_previous"].dropna(),
     ]
@@ -129,7 +142,34 @@ def matrix_frame(
             lines.map(len).to_numpy() * LINE_HEIGHT,
         ]
     )
-    centres, far = place_labels(pixels, sizes, width, height)
+    # the arrow head sits just short of the current point, pointing along the move
+    moved = to_px(topics["business_previous"], topics["stakeholder_previous"])
+    dx, dy = pixels[:, 0] - moved[:, 0], pixels[:, 1] - moved[:, 1]
+    length = np.hypot(dx, dy)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        back = np.where(length > 0, np.minimum(9.0, length / 2) / length, 0)
+    arrow_px = np.column_stack([pixels[:, 0] - dx * back, pixels[:, 1] - dy * back])
+    bars = interval_segments(topics, to_px, width, height)
+    arrows = [
+        (float(a), float(b), float(c), float(d))
+        for (a, b), (c, d) in zip(moved, arrow_px, strict=True)
+        if np.isfinite([a, b, c, d]).all()
+    ]
+    boundaries = boundary_frame(result, lo, hi, tiers or result.tier_order)
+    lines_px = [
+        (*to_px(pd.Series([r.x]), pd.Series([r.y]))[0], *to_px(pd.Series([r.x2]), pd.Series([r.y2]))[0])
+        for r in boundaries.itertuples(index=False)
+    ]
+    heads: list[Box] = [
+        (float(x) - 5, float(y) - 5, float(x) + 5, float(y) + 5)
+        for x, y in arrow_px
+        if np.isfinite([x, y]).all()
+    ]
+    fixed = place_boundary_labels(boundaries, lines_px, pixels, [*bars, *arrows], width, height, lo, hi)
+    fixed += heads
+    centres, far = place_labels(
+        pixels, sizes, width, height, segments=[*bars, *arrows], boxes=fixed, soft_segments=lines_px
+    )
     topics["label_x"] = lo + centres[:, 0] / width * (hi - lo)
     # Vega sets the first line of a multi-line text at y and the others below it
     first_line = centres[:, 1] - (lines.map(len).to_numpy() - 1) * LINE_HEIGHT / 2
@@ -140,16 +180,9 @@ def matrix_frame(
     ]
     topics["leader_x"] = [lo + x / width * (hi - lo) for x, _ in leader]
     topics["leader_y"] = [lo + (height - y) / height * (hi - lo) for _, y in leader]
-
-    # the arrow head sits just short of the current point, pointing along the move
-    moved = to_px(topics["business_previous"], topics["stakeholder_previous"])
-    dx, dy = pixels[:, 0] - moved[:, 0], pixels[:, 1] - moved[:, 1]
-    length = np.hypot(dx, dy)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        back = np.where(length > 0, np.minimum(9.0, length / 2) / length, 0)
     topics["arrow_angle"] = np.degrees(np.arctan2(dx, -dy))
-    topics["arrow_x"] = lo + (pixels[:, 0] - dx * back) / width * (hi - lo)
-    topics["arrow_y"] = lo + (height - (pixels[:, 1] - dy * back)) / height * (hi - lo)
+    topics["arrow_x"] = lo + arrow_px[:, 0] / width * (hi - lo)
+    topics["arrow_y"] = lo + (height - arrow_px[:, 1]) / height * (hi - lo)
 
     topics["stakeholder_text"] = [
         interval(v, a, b)
@@ -168,7 +201,73 @@ def matrix_frame(
     ]
     means, titles = group_mean_columns(result)
     topics = topics.merge(means, on="topic", how="left")
-    return topics, (lo, hi), titles
+    return topics, (lo, hi), titles, boundaries
+
+
+def interval_segments(
+    topics: pd.DataFrame, to_px: Callable[[pd.Series, pd.Series], np.ndarray], width: float, height: float
+) -> list[Segment]:
+    """The interval bars in pixels, cut to the plot."""
+    segments: list[Segment] = []
+    ends = [
+        ("business_low", "stakeholder_importance", "business_high", "stakeholder_importance"),
+        ("business_significance", "stakeholder_low", "business_significance", "stakeholder_high"),
+    ]
+    for x1, y1, x2, y2 in ends:
+        start, end = to_px(topics[x1], topics[y1]), to_px(topics[x2], topics[y2])
+        for (a, b), (c, d) in zip(start, end, strict=True):
+            if np.isfinite([a, b, c, d]).all():
+                segments.append(
+                    (
+                        float(np.clip(a, 0, width)),
+                        float(np.clip(b, 0, height)),
+                        float(np.clip(c, 0, width)),
+                        float(np.clip(d, 0, height)),
+                    )
+                )
+    return segments
+
+
+BOUNDARY_FONT_SIZE = 10
+
+
+def place_boundary_labels(
+    boundaries: pd.DataFrame,
+    lines_px: list[Segment],
+    points: np.ndarray,
+    segments: list[Segment],
+    width: float,
+    height: float,
+    lo: float,
+    hi: float,
+) -> list[Box]:
+    """Put each boundary's label, level, just above its line where it covers no point, bar or
+    arrow (nearest the line's upper end among the free places); sets label_x and label_y of
+    `boundaries` (the label's lower left corner) and returns the labels' boxes."""
+    placed: list[Box] = []
+    point_boxes = [(x - 6, y - 6, x + 6, y + 6) for x, y in points]
+    for row, line in zip(boundaries.itertuples(), lines_px, strict=True):
+        w, h = text_width(str(row.label), BOUNDARY_FONT_SIZE) + 4, LINE_HEIGHT
+        best: tuple[float, float, float] | None = None
+        for t in np.linspace(0.02, 0.9, 45):
+            x = line[0] + t * (line[2] - line[0]) + 3
+            y = line[1] + t * (line[3] - line[1]) - 3
+            box = (x, y - h, x + w, y)
+            if box[0] < 0 or box[1] < 0 or box[2] > width or box[3] > height:
+                continue
+            cost = sum(box_overlap(box, other, 2.0) for other in [*placed, *point_boxes])
+            cost += sum(segment_inside(box, segment) for segment in segments)
+            if best is None or cost < best[2]:
+                best = (x, y, cost)
+            if cost == 0:
+                break
+        if best is None:
+            best = (line[0] + 3, line[1] + h, 0.0)
+        x, y, _ = best
+        placed.append((x, y - h, x + w, y))
+        boundaries.loc[row.Index, "label_x"] = lo + x / width * (hi - lo)
+        boundaries.loc[row.Index, "label_y"] = lo + (height - y) / height * (hi - lo)
+    return placed
 
 
 def boundary_frame(result: AnalysisResult, lo: float, hi: float, tiers: list[str]) -> pd.DataFrame:
@@ -182,7 +281,6 @@ def boundary_frame(result: AnalysisResult, lo: float, hi: float, tiers: list[str
         x_start, y_start, x_end, y_end = segment
         above = tiers[n - 1 - i] if n - 1 - i < len(tiers) else "above"
         below = tiers[n - i] if n - i < len(tiers) else "below"
-        lx = x_start + 0.06 * (x_end - x_start)
         rows.append(
             {
                 "x": x_start,
@@ -191,8 +289,8 @@ def boundary_frame(result: AnalysisResult, lo: float, hi: float, tiers: list[str
                 "y2": y_end,
                 "threshold": round(t, 3),
                 "label": f"{above} \u2197 / {below} \u2199 (combined score {number(t)})",
-                "label_x": lx,
-                "label_y": 2 * t - lx,
+                "label_x": x_start,
+                "label_y": y_start,
             }
         )
     return pd.DataFrame(rows, columns=["x", "y", "x2", "y2", "threshold", "label", "label_x", "label_y"])
@@ -215,12 +313,13 @@ def hull_frame(frame: pd.DataFrame, margin: float) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["tier", "order", "x", "y"])
 
 
-def axis_title(data: AssessmentData, dimension: str, base: str, language: str) -> str:
+def axis_title(data: AssessmentData, dimension: str, base: str, language: str) -> list[str]:
+    """The axis's name and, on a second line, the rating scale with its ends in words."""
     labels = (data.scale_labels or {}).get(dimension, {})
     names = labels.get(language) or labels.get("en") or []
     if len(names) >= 2:
-        return f"{base} (mean rating, {data.scale_min} = {names[0]} \u2026 {data.scale_max} = {names[-1]})"
-    return f"{base} (mean rating, {data.scale_min}\u2013{data.scale_max})"
+        return [base, f"mean rating, {data.scale_min} = {names[0]} \u2026 {data.scale_max} = {names[-1]}"]
+    return [base, f"mean rating on the scale {data.scale_min}\u2013{data.scale_max}"]
 
 
 def matrix_chart(
@@ -228,7 +327,7 @@ def matrix_chart(
     *,
     language: str = "en",
     show_previous: bool = True,
-    width: int = 600,
+    width: int = 820,
     height: int = 600,
 ) -> alt.LayerChart | alt.FacetChart:
     """The materiality matrix: every topic a labelled point, coloured by tier, shaped by E/S/G.
@@ -236,7 +335,7 @@ def matrix_chart(
     Error bars are the intervals of both axes; dashed lines are the tier boundaries (lines of
     equal combined score); with a previous result, grey arrows run from last year's positions.
     """
-    frame, (lo, hi), titles = matrix_frame(
+    frame, (lo, hi), titles, boundaries = matrix_frame(
         result, language=language, width=width, height=height, show_previous=show_previous
     )
     tiers = result.tier_order
@@ -250,7 +349,7 @@ def matrix_chart(
         "tier:N",
         title="Tier",
         scale=alt.Scale(domain=tiers, range=tier_colours(tiers)),
-        legend=alt.Legend(orient="right", symbolOpacity=1, symbolSize=90),
+        legend=alt.Legend(orient="top", symbolOpacity=1, symbolSize=90, direction="horizontal"),
     )
     shape = alt.Shape(
         "category_name:N",
@@ -260,34 +359,36 @@ def matrix_chart(
             range=list(CATEGORY_SHAPES.values()),
         ),
         legend=alt.Legend(
-            orient="right", symbolSize=90, symbolFillColor="#555555", symbolStrokeColor="#555555"
+            orient="top",
+            direction="horizontal",
+            symbolSize=90,
+            symbolFillColor="#555555",
+            symbolStrokeColor="#555555",
         ),
     )
     x = alt.X("business_significance:Q", title=x_title, scale=x_scale)
     y = alt.Y("stakeholder_importance:Q", title=y_title, scale=y_scale)
 
     layers: list[alt.Chart] = []
-    boundaries = boundary_frame(result, lo, hi, tiers)
     if not boundaries.empty:
         bound = alt.Chart(boundaries)
         layers.append(
             bound.mark_rule(strokeDash=[7, 4], color="#555555", strokeWidth=1.2, clip=True).encode(
                 x=alt.X("x:Q", scale=x_scale, title=x_title),
                 y=alt.Y("y:Q", scale=y_scale, title=y_title),
-                x2="x2:Q",
-                y2="y2:Q",
+                x2=alt.X2("x2"),
+                y2=alt.Y2("y2"),
             )
         )
         layers.append(
             bound.mark_text(
-                angle=45,
                 align="left",
                 baseline="bottom",
-                dy=-3,
-                fontSize=10,
+                dx=2,
+                fontSize=BOUNDARY_FONT_SIZE,
                 color="#555555",
                 fontStyle="italic",
-            ).encode(x="label_x:Q", y="label_y:Q", text="label:N")
+            ).encode(x=alt.X("label_x:Q"), y=alt.Y("label_y:Q"), text=alt.Text("label:N"))
         )
     if boundaries.empty and frame["tier"].notna().any():
         hulls = hull_frame(frame, margin=14 / width * (hi - lo))
@@ -297,8 +398,8 @@ def matrix_chart(
             .encode(
                 x=alt.X("x:Q", scale=x_scale, title=x_title),
                 y=alt.Y("y:Q", scale=y_scale, title=y_title),
-                order="order:Q",
-                detail="tier:N",
+                order=alt.Order("order:Q"),
+                detail=alt.Detail("tier:N"),
                 color=alt.Color(
                     "tier:N", scale=alt.Scale(domain=tiers, range=tier_colours(tiers)), legend=None
                 ),
@@ -308,12 +409,12 @@ def matrix_chart(
     layers.append(
         base.transform_filter("isValid(datum.business_low) && isValid(datum.business_high)")
         .mark_rule(opacity=0.35, strokeWidth=1.5, clip=True)
-        .encode(x="business_low:Q", x2="business_high:Q", y=y, color=error_colour)
+        .encode(x=alt.X("business_low:Q"), x2=alt.X2("business_high"), y=y, color=error_colour)
     )
     layers.append(
         base.transform_filter("isValid(datum.stakeholder_low) && isValid(datum.stakeholder_high)")
         .mark_rule(opacity=0.35, strokeWidth=1.5, clip=True)
-        .encode(y="stakeholder_low:Q", y2="stakeholder_high:Q", x=x, color=error_colour)
+        .encode(y=alt.Y("stakeholder_low:Q"), y2=alt.Y2("stakeholder_high"), x=x, color=error_colour)
     )
     if frame["business_previous"].notna().any():
         moves = base.transform_filter(
@@ -321,18 +422,21 @@ def matrix_chart(
         )
         layers.append(
             moves.mark_rule(color="#8a8a8a", strokeWidth=1, opacity=0.6).encode(
-                x="business_previous:Q", y="stakeholder_previous:Q", x2="arrow_x:Q", y2="arrow_y:Q"
+                x=alt.X("business_previous:Q"),
+                y=alt.Y("stakeholder_previous:Q"),
+                x2=alt.X2("arrow_x"),
+                y2=alt.Y2("arrow_y"),
             )
         )
         layers.append(
             moves.mark_point(shape="triangle-up", filled=True, size=40, color="#8a8a8a", opacity=0.75).encode(
-                x="arrow_x:Q", y="arrow_y:Q", angle=alt.Angle("arrow_angle:Q", scale=None)
+                x=alt.X("arrow_x:Q"), y=alt.Y("arrow_y:Q"), angle=alt.Angle("arrow_angle:Q", scale=None)
             )
         )
     layers.append(
         base.transform_filter("isValid(datum.leader_x)")
         .mark_rule(color="#9a9a9a", strokeWidth=0.8)
-        .encode(x=x, y=y, x2="leader_x:Q", y2="leader_y:Q")
+        .encode(x=x, y=y, x2=alt.X2("leader_x"), y2=alt.Y2("leader_y"))
     )
     tooltip = [
         alt.Tooltip("name:N", title="Topic"),
@@ -360,7 +464,7 @@ def matrix_chart(
             lineHeight=LINE_HEIGHT,
             fontSize=LABEL_FONT_SIZE,
             color="#222222",
-        ).encode(x="label_x:Q", y="label_y:Q", text="label:N", tooltip=tooltip)
+        ).encode(x=alt.X("label_x:Q"), y=alt.Y("label_y:Q"), text=alt.Text("label:N"), tooltip=tooltip)
     )
     boundary_note = (
         "Dashed line: tier boundary (equal combined score)."
@@ -378,4 +482,37 @@ def matrix_chart(
         title=alt.Title(f"Materiality matrix {result.data.year}", subtitle=subtitle),
         resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent", shape="shared")),
         config=chart_config(language),
+    )
+
+
+def ranked_table(result: AnalysisResult) -> pd.DataFrame:
+    """The topics in rank order as the committee reads them beside the matrix: full names, tier,
+    both scores with their intervals, the combined score and how stable the tier is."""
+    t = result.topics.sort_values("rank")
+    level = percent(result.interval_level)
+
+    def scores(value: str, low: str, high: str) -> list[str]:
+        return [
+            "no ratings" if pd.isna(v) else interval(v, a, b, separator="\u2013")
+            for v, a, b in zip(t[value], t[low], t[high], strict=True)
+        ]
+
+    stability = [
+        "" if pd.isna(p) else f"{'stable' if p >= UNCERTAIN_P_TIER else 'uncertain'} ({percent(p)})"
+        for p in t["p_tier"]
+    ]
+    return pd.DataFrame(
+        {
+            "Rank": t["rank"].astype("Int64"),
+            "Topic": t["name"].astype(str),
+            "Tier": t["tier"].fillna("not placed"),
+            "Combined score": t["combined_score"].map(lambda v: number(v, missing="")),
+            f"Importance to stakeholders [{level} interval]": scores(
+                "stakeholder_importance", "stakeholder_low", "stakeholder_high"
+            ),
+            f"Significance to the business [{level} interval]": scores(
+                "business_significance", "business_low", "business_high"
+            ),
+            "Stability (chance of the same tier)": stability,
+        }
     )

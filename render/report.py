@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from analysis.channels import channel_table, group_response_table
 from analysis.findings import focus_mismatches
+from core.textsafety import plain_text
 from render.disclosure import Section
 from render.numbers import interval, is_missing, number, percent, signed, whole
 from render.style import CATEGORY_NAMES, TIER_COLOURS
@@ -36,7 +37,7 @@ def _as_html_text(value: object) -> Markup:
     the forms the report has always had). None shows as nothing."""
     if isinstance(value, Markup):
         return value
-    return Markup(html.escape("" if value is None else str(value), quote=True))
+    return Markup(html.escape("" if value is None else plain_text(str(value)), quote=True))
 
 
 TEMPLATES = jinja2.Environment(

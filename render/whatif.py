@@ -44,7 +44,7 @@ def moves_chart(
     )
     moved = base.transform_filter("datum.moved").mark_point(size=320, strokeWidth=2, color="#222222")
     labels = base.transform_filter("datum.moved").mark_text(align="left", dx=10, fontSize=11)
-    layers = [points, moved.encode(x=x, y=y), labels.encode(x=x, y=y, text="name:N")]
+    layers = [points, moved.encode(x=x, y=y), labels.encode(x=x, y=y, text=alt.Text("name:N"))]
     segments = [boundary_segment(t, lo, hi) for t in after.thresholds]
     cuts = pd.DataFrame([s for s in segments if s is not None], columns=["x", "y", "x2", "y2"])
     if not cuts.empty:
@@ -55,8 +55,8 @@ def moves_chart(
             .encode(
                 x=alt.X("x:Q", scale=scale, title=BUSINESS_AXIS),
                 y=alt.Y("y:Q", scale=scale, title=STAKEHOLDER_AXIS),
-                x2="x2:Q",
-                y2="y2:Q",
+                x2=alt.X2("x2"),
+                y2=alt.Y2("y2"),
             ),
         )
     return alt.layer(

@@ -1,16 +1,37 @@
-"""The committee's password, kept only as a hash."""
+"""Who may do what: the roles' rights, for the faces to show and check (the data side checks
+every audited change again, see :mod:`survey.accounts_roles`)."""
 
 from __future__ import annotations
 
-from sqlalchemy.engine import Engine
+from survey.accounts_roles import (
+    ACCOUNTS,
+    AUDIT,
+    CAN,
+    CHANGE,
+    RATE,
+    ROLE_NAMES,
+    ROLES,
+    VIEW,
+    AccessDenied,
+    may,
+)
 
-from survey import auth
-from survey.db import transaction
+__all__ = [
+    "ACCOUNTS",
+    "AUDIT",
+    "CAN",
+    "CHANGE",
+    "RATE",
+    "ROLE_NAMES",
+    "ROLES",
+    "VIEW",
+    "AccessDenied",
+    "may",
+    "require",
+]
 
 
-def committee_password_hash(*, engine: Engine, configured: str | None) -> tuple[str, str | None]:
-    """The hash sign-ins are checked against, and a password generated just now (else None):
-    a configured password wins, then the stored hash; with neither, a new password is
-    generated and only its hash stored."""
-    with transaction(engine) as session:
-        return auth.ensure_admin_password(session=session, configured=configured)
+def require(role: str | None, capability: str, what: str) -> None:
+    """Raise :class:`AccessDenied` unless `role` has `capability` (`what`: the act, for the message)."""
+    if not may(role, capability):
+        raise AccessDenied(f"{what} needs the {capability} right, which the {role or 'anonymous'} role lacks")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from survey import backup, integrity
+from survey import audit, backup, integrity
 from survey.assessments import load_index
 from survey.db import transaction
 from survey.importers import ImportSummary, ParsedExport, Progress, import_export, suggest
@@ -21,13 +21,32 @@ def import_responses(
     parsed: ParsedExport,
     dry_run: bool = False,
     progress: Progress | None = None,
+    actor: str | None = None,
 ) -> ImportSummary:
     """Check a read export against the assessment and add its new responses: all of them or,
     on any problem, none (:class:`survey.importers.ImportFailed` lists every problem). A dry
     run checks and summarises in a read-only transaction."""
     with transaction(engine, write=not dry_run) as session:
         index = load_index(session=session, assessment_key=assessment_key)
-        return import_export(session=session, index=index, parsed=parsed, dry_run=dry_run, progress=progress)
+        summary = import_export(
+            session=session, index=index, parsed=parsed, dry_run=dry_run, progress=progress
+        )
+        if not dry_run:
+            audit.record(
+                session=session,
+                actor=actor,
+                action="responses.import",
+                object=f"responses of assessment {assessment_key}",
+                assessment=assessment_key,
+                after={
+                    "file": summary.filename,
+                    "format": summary.format,
+                    "responses_in_file": summary.responses_in_file,
+                    "added": summary.added,
+                    "duplicates": summary.duplicates,
+                },
+            )
+        return summary
 
 
 def suggest_mapping(*, engine: Engine, assessment_key: str, parsed: ParsedExport) -> str:
@@ -67,13 +86,21 @@ def export_assessment(*, engine: Engine, assessment_key: str, file: str | Path) 
 
 
 def import_assessment(
-    *, engine: Engine, document: backup.AssessmentFile, as_key: str | None = None
+    *, engine: Engine, document: backup.AssessmentFile, as_key: str | None = None, actor: str | None = None
 ) -> AssessmentFileContents:
     """Add an assessment from a file written by :func:`export_assessment` (read with
     :func:`survey.backup.read_assessment_file`), all of it or nothing; a key the database has
     already is refused (give `as_key`)."""
     with transaction(engine) as session:
         key = backup.import_assessment(session=session, document=document, as_key=as_key).key
+        audit.record(
+            session=session,
+            actor=actor,
+            action="assessment.import",
+            object=f"assessment {key}",
+            assessment=key,
+            after={"responses": len(document.responses), "method_records": len(document.method_records)},
+        )
     return AssessmentFileContents(
         key=key,
         responses=len(document.responses),

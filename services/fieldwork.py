@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
-from survey import assessments, i18n, issuing, reads, responding, tokens, tracking
+from survey import assessments, audit, i18n, issuing, reads, responding, tokens, tracking
 from survey.db import transaction
 from survey.settings import get_settings
 
@@ -46,16 +47,49 @@ def _handed_over(links: list[issuing.IssuedLink], base_url: str | None, deliver:
     return rows
 
 
-def open_survey(*, engine: Engine, assessment_key: str) -> str:
+def _set_status(engine: Engine, assessment_key: str, status: str, actor: str | None) -> str:
+    with transaction(engine) as session:
+        before = assessments.get_assessment(session=session, key=assessment_key).status
+        after = assessments.set_status(session=session, key=assessment_key, status=status).status
+        audit.record(
+            session=session,
+            actor=actor,
+            action="assessment.status",
+            object=f"assessment {assessment_key}",
+            assessment=assessment_key,
+            before={"status": before},
+            after={"status": after},
+        )
+        return after
+
+
+def open_survey(*, engine: Engine, assessment_key: str, actor: str | None = None) -> str:
     """Start the fieldwork: the assessment's links accept answers. Returns the new status."""
-    with transaction(engine) as session:
-        return assessments.set_status(session=session, key=assessment_key, status="open").status
+    return _set_status(engine, assessment_key, "open", actor)
 
 
-def close_survey(*, engine: Engine, assessment_key: str) -> str:
+def close_survey(*, engine: Engine, assessment_key: str, actor: str | None = None) -> str:
     """End the fieldwork: the assessment's links no longer accept answers. Returns the new status."""
-    with transaction(engine) as session:
-        return assessments.set_status(session=session, key=assessment_key, status="closed").status
+    return _set_status(engine, assessment_key, "closed", actor)
+
+
+def _record_links(
+    session: Session,
+    actor: str | None,
+    action: str,
+    assessment_key: str,
+    links: list[issuing.IssuedLink],
+    **what: object,
+) -> None:
+    """Links issued, by count (never the links themselves: they exist only once)."""
+    audit.record(
+        session=session,
+        actor=actor,
+        action=action,
+        object=f"links of assessment {assessment_key}",
+        assessment=assessment_key,
+        after={"count": len(links), **{k: v for k, v in what.items() if v is not None}},
+    )
 
 
 def issue_links(
@@ -68,6 +102,7 @@ def issue_links(
     language: str = "en",
     base_url: str | None = None,
     deliver: Deliver | None = None,
+    actor: str | None = None,
 ) -> NewLinks:
     """`count` personal links (1 to :data:`MAX_LINKS_PER_CALL`) for a group, and channel, in one
     of :data:`LANGUAGES`; `base_url` defaults to the configured public address of the app."""
@@ -77,6 +112,16 @@ def issue_links(
             assessment_key=assessment_key,
             group=group,
             count=count,
+            channel=channel,
+            language=language,
+        )
+        _record_links(
+            session,
+            actor,
+            "links.issue",
+            assessment_key,
+            links,
+            group=group,
             channel=channel,
             language=language,
         )
@@ -92,11 +137,22 @@ def issue_open_link(
     language: str = "en",
     base_url: str | None = None,
     deliver: Deliver | None = None,
+    actor: str | None = None,
 ) -> NewLinks:
     """The open (anonymous, shared) link of a group and channel; an older one stops working."""
     with transaction(engine) as session:
         link, replaced = issuing.issue_open_link(
             session=session, assessment_key=assessment_key, group=group, channel=channel, language=language
+        )
+        _record_links(
+            session,
+            actor,
+            "links.open",
+            assessment_key,
+            [link],
+            group=group,
+            channel=channel,
+            replaced=replaced,
         )
         return NewLinks(_handed_over([link], base_url, deliver), replaced)
 
@@ -109,12 +165,14 @@ def reissue_unused(
     channel: str | None = None,
     base_url: str | None = None,
     deliver: Deliver | None = None,
+    actor: str | None = None,
 ) -> NewLinks:
     """Fresh links for the personal invitations not submitted yet; their old links stop working."""
     with transaction(engine) as session:
         links = issuing.reissue_unused(
             session=session, assessment_key=assessment_key, group=group, channel=channel
         )
+        _record_links(session, actor, "links.reissue", assessment_key, links, group=group, channel=channel)
         return NewLinks(_handed_over(links, base_url, deliver))
 
 
@@ -162,12 +220,26 @@ def campaign(*, engine: Engine, assessment_key: str, latest: int = 50) -> Campai
 
 
 def withdraw(
-    *, engine: Engine, assessment_key: str, response_id: int | None = None, link: str | None = None
+    *,
+    engine: Engine,
+    assessment_key: str,
+    response_id: int | None = None,
+    link: str | None = None,
+    actor: str | None = None,
 ) -> int:
     """Delete a response, given its id or the personal link (or token) it came from, for good:
     it then counts nowhere. Returns its id."""
     token = tokens.token_from_link(link) if link is not None else None
     with transaction(engine) as session:
-        return responding.withdraw(
+        withdrawn = responding.withdraw(
             session=session, assessment_key=assessment_key, response_id=response_id, token=token
         )
+        audit.record(
+            session=session,
+            actor=actor,
+            action="response.withdraw",
+            object=f"response {withdrawn}",
+            assessment=assessment_key,
+            before={"response": withdrawn, "given_as": "link" if token else "id"},
+        )
+        return withdrawn

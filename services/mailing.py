@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from survey import contacts, tokens
+from survey import audit, contacts, tokens
 from survey.assessments import get_assessment
 from survey.contacts import ContactCounts, ContactFile, ContactImport, ContactStatus, Recipient
 from survey.db import erase_free_pages, secure_delete, transaction
@@ -41,13 +41,34 @@ def read_contacts(source: str | Path | bytes, *, filename: str | None = None) ->
 
 
 def import_contacts(
-    *, engine: Engine, assessment_key: str, contact_file: ContactFile, dry_run: bool = False
+    *,
+    engine: Engine,
+    assessment_key: str,
+    contact_file: ContactFile,
+    dry_run: bool = False,
+    actor: str | None = None,
 ) -> ContactImport:
     """Add the file's new contacts, all of them or (on any problem) none."""
     with transaction(engine, write=not dry_run) as session:
-        return contacts.add_contacts(
+        added = contacts.add_contacts(
             session=session, assessment_key=assessment_key, contacts=contact_file, dry_run=dry_run
         )
+        if not dry_run:
+            audit.record(
+                session=session,
+                actor=actor,
+                action="contacts.import",
+                object=f"contacts of assessment {assessment_key}",
+                assessment=assessment_key,
+                # counts only: the audit trail is kept for good, the addresses are not
+                after={
+                    "file": added.filename,
+                    "added": added.added,
+                    "already_listed": added.already_listed,
+                    "by_group": dict(added.by_group),
+                },
+            )
+        return added
 
 
 def list_contacts(*, engine: Engine, assessment_key: str) -> list[ContactStatus]:
@@ -66,11 +87,19 @@ class Purged:
     erased: str  # what was done to the database file, or what the administrator should run
 
 
-def purge_contacts(*, engine: Engine, assessment_key: str) -> Purged:
+def purge_contacts(*, engine: Engine, assessment_key: str, actor: str | None = None) -> Purged:
     """Delete the assessment's contact list for good: addresses, names and sealed links. On SQLite
     the deleted content is overwritten and the file rebuilt; on PostgreSQL `erased` says what to run."""
     with transaction(engine) as session, secure_delete(session):
         deleted = contacts.purge(session=session, assessment_key=assessment_key)
+        audit.record(
+            session=session,
+            actor=actor,
+            action="contacts.purge",
+            object=f"contacts of assessment {assessment_key}",
+            assessment=assessment_key,
+            before={"contacts": deleted},
+        )
     return Purged(deleted, erase_free_pages(engine, table="contact"))
 
 
@@ -221,6 +250,20 @@ def _setup(server: MailServer | None) -> tuple[MailServer, str | None]:
     return server, settings.mail_key
 
 
+def _recorded(engine: Engine, actor: str | None, assessment_key: str, report: SendReport) -> SendReport:
+    """Enter a send in the audit trail: how many messages went out and failed (no addresses)."""
+    with transaction(engine) as session:
+        audit.record(
+            session=session,
+            actor=actor,
+            action=f"mail.{report.kind}s",
+            object=f"contacts of assessment {assessment_key}",
+            assessment=assessment_key,
+            after={"sent": report.sent, "failed": len(report.failed), "issued": report.issued},
+        )
+    return report
+
+
 def send_invitations(
     *,
     engine: Engine,
@@ -229,6 +272,7 @@ def send_invitations(
     deadline: str | None = None,
     server: MailServer | None = None,
     progress: SendProgress | None = None,
+    actor: str | None = None,
 ) -> SendReport:
     """Mail every contact not yet invited its personal link (issued now when it has none).
 
@@ -247,7 +291,7 @@ def send_invitations(
         survey = _survey(session, assessment_key, deadline)
         due = contacts.to_invite(session=session, assessment_key=assessment_key)
     report = SendReport("invitation", base_url, server.describe(), issued=issued)
-    return _deliver(
+    _deliver(
         engine=engine,
         server=server,
         survey=survey,
@@ -257,6 +301,7 @@ def send_invitations(
         reminder=False,
         progress=progress,
     )
+    return _recorded(engine, actor, assessment_key, report)
 
 
 def send_reminders(
@@ -269,6 +314,7 @@ def send_reminders(
     deadline: str | None = None,
     server: MailServer | None = None,
     progress: SendProgress | None = None,
+    actor: str | None = None,
 ) -> SendReport:
     """Remind the invited contacts whose link has not been submitted, last mailed at least
     `min_days` ago and reminded fewer than `max_reminders` times; the reminder carries the same link."""
@@ -283,7 +329,7 @@ def send_reminders(
             session=session, assessment_key=assessment_key, min_days=min_days, max_reminders=max_reminders
         )
     report = SendReport("reminder", base_url, server.describe())
-    return _deliver(
+    _deliver(
         engine=engine,
         server=server,
         survey=survey,
@@ -293,6 +339,7 @@ def send_reminders(
         reminder=True,
         progress=progress,
     )
+    return _recorded(engine, actor, assessment_key, report)
 
 
 @dataclass(frozen=True)

@@ -7,23 +7,38 @@ from sqlalchemy.engine import Engine
 
 from analysis.method import MethodConfig
 from analysis.whatif import method_changes
-from survey import methods
+from survey import audit, methods
 from survey.db import transaction
 
 
 def save_method(
-    *, engine: Engine, assessment_key: str, method: MethodConfig, author: str, reason: str
+    *,
+    engine: Engine,
+    assessment_key: str,
+    method: MethodConfig,
+    reason: str,
+    actor: str | None = None,
+    author: str | None = None,
 ) -> None:
-    """Put `method` in force for the assessment and log it. A change of method needs its author
-    and a reason (:class:`survey.errors.StoreError` otherwise); cached results are recomputed,
-    as saving changes the assessment's data version."""
+    """Put `method` in force for the assessment and log it. A change of method needs a reason
+    (:class:`survey.errors.StoreError` otherwise); its author is the account acting (`actor`,
+    see :func:`survey.audit.current_actor`; `author` is the older name of the same argument).
+    Cached results are recomputed, as saving changes the assessment's data version."""
+    who = audit.current_actor(actor or author)
     with transaction(engine) as session:
+        before = methods.current_method(session=session, assessment_key=assessment_key)
+        config = method.as_dict()
         methods.save_method(
+            session=session, assessment_key=assessment_key, config=config, author=who, reason=reason
+        )
+        audit.record(
             session=session,
-            assessment_key=assessment_key,
-            config=method.as_dict(),
-            author=author,
-            reason=reason,
+            actor=who,
+            action="method.save",
+            object=f"method of assessment {assessment_key}",
+            assessment=assessment_key,
+            before=before,
+            after={**config, "reason": reason},
         )
 
 

@@ -21,6 +21,7 @@ from survey.catalog import (
     Scale,
     TopicSpec,
     from_record,
+    name_clashes,
 )
 from survey.errors import NotFound, StoreError
 from survey.models import (
@@ -48,6 +49,9 @@ def create_assessment(
         raise StoreError(f"assessment key '{key}' must be 1-64 letters, digits, '-' or '_'")
     if session.scalar(select(Assessment.id).where(Assessment.key == key)) is not None:
         raise StoreError(f"assessment '{key}' already exists")
+    clashes = name_clashes(catalog)
+    if clashes:
+        raise StoreError(f"assessment '{key}': " + "; ".join(clashes))
     assessment = Assessment(
         key=key,
         year=year,

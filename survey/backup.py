@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -26,9 +27,20 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from core.limits import LimitExceeded, gunzip_capped, read_capped
 from survey.assessments import create_assessment, load_index, read_catalog
-from survey.catalog import Catalog, ChannelSpec, DimensionSpec, FocusSpec, GroupSpec, Scale, TopicSpec
+from survey.catalog import (
+    Catalog,
+    ChannelSpec,
+    DimensionSpec,
+    FocusSpec,
+    GroupSpec,
+    Scale,
+    TopicSpec,
+    name_clashes,
+)
 from survey.errors import StoreError
+from survey.iro_backup import DmaSection, export_dma, import_dma
 from survey.models import (
     Assessment,
     AssessmentStatus,
@@ -40,6 +52,7 @@ from survey.models import (
     Response,
     table_of,
 )
+from survey.settings import import_limits
 from survey.summaries import refresh_aggregates
 
 FORMAT = "materiality-assessment"
@@ -131,6 +144,7 @@ class AssessmentFile(_Strict):
     ratings: Ratings
     comments: list[CommentRow]
     method_records: list[MethodRow]
+    double_materiality: DmaSection | None = None
 
 
 # --- export ---------------------------------------------------------------------------------------
@@ -256,6 +270,7 @@ def export_assessment(*, session: Session, assessment_key: str) -> dict[str, Any
             {"created_at": _utc(m.created_at), "author": m.author, "reason": m.reason, "config": m.config}
             for m in methods
         ],
+        "double_materiality": export_dma(session=session, assessment_id=aid),
     }
 
 
@@ -281,17 +296,24 @@ def write_assessment_file(document: dict[str, Any], path: str | Path) -> Path:
 def read_assessment_file(path: str | Path) -> AssessmentFile:
     """Read and check an assessment file; :class:`BackupError` names the file and each problem."""
     name = Path(path).name
+    limit = import_limits().max_bytes
     try:
-        data = Path(path).read_bytes()
+        with Path(path).open("rb") as stream:
+            data = read_capped(stream, name=name, limit=limit)
+        if data[:2] == b"\x1f\x8b":
+            data = gunzip_capped(data, name=name, limit=limit)
+    except LimitExceeded as exc:
+        raise BackupError(str(exc)) from None
     except OSError as exc:
         raise BackupError(f"{name}: cannot read the file: {exc.strerror or exc}") from None
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise BackupError(f"{name}: not a readable gzip file ({exc})") from None
+    except (zlib.error, EOFError) as exc:
+        raise BackupError(f"{name}: not a readable gzip file ({exc})") from None
     try:
-        document = json.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        del data  # the bytes are not needed beside the text
+        document = json.loads(text)
+    except RecursionError:
+        raise BackupError(f"{name}: nested too deeply to be an assessment file") from None
     except UnicodeDecodeError:
         raise BackupError(f"{name}: not UTF-8 text; expected an assessment file (JSON)") from None
     except json.JSONDecodeError as exc:
@@ -354,6 +376,9 @@ def _cross_references(f: AssessmentFile) -> list[str]:
     for label, keys in unique:
         for duplicate in _repeated(keys):
             problems.append(f"{label}: {duplicate!r} appears more than once")
+    problems.extend(
+        name_clashes(Catalog(f.topics, f.groups, f.channels, f.focus_areas, f.dimensions, Scale()))
+    )
     for i, g in enumerate(f.groups):
         if g.dimension not in dimensions:
             problems.append(f"groups.{i}.dimension_key: unknown dimension '{g.dimension}'")
@@ -547,6 +572,7 @@ def import_assessment(*, session: Session, document: AssessmentFile, as_key: str
             for m in f.method_records
         ],
     )
+    import_dma(session=session, assessment_id=aid, section=f.double_materiality)
     refresh_aggregates(session=session, assessment_id=aid)
     return assessment
 

@@ -200,6 +200,41 @@ class Catalog:
     scale: Scale
 
 
+def _comparable(name: str) -> str:
+    """A display name as a reader tells names apart: case and spacing aside."""
+    return " ".join(name.split()).casefold()
+
+
+def name_clashes(catalog: Catalog) -> list[str]:
+    """Display names that two rows share, where readers must tell the rows apart by name: the
+    topics, the groups and the dimensions (in each language), and a group's channels. Charts,
+    tables and reports label rows by these names, so two rows with one name would be merged or
+    confused there."""
+    problems: list[str] = []
+
+    def check(kind: str, rows: list[tuple[str, str]]) -> None:
+        first: dict[str, tuple[int, str]] = {}
+        for position, (ref, name) in enumerate(rows):
+            if not name.strip():
+                continue
+            at, seen = first.setdefault(_comparable(name), (position, ref))
+            if at != position:
+                problems.append(
+                    f"{kind} '{seen}' and '{ref}' share the display name {name!r}; each needs its own name"
+                )
+
+    for language in ("en", "zh"):
+        check("topics", [(t.key, getattr(t, f"name_{language}")) for t in catalog.topics])
+        check("groups", [(g.key, getattr(g, f"name_{language}")) for g in catalog.groups])
+        check("dimensions", [(d.key, getattr(d, f"name_{language}")) for d in catalog.dimensions])
+        for group in {c.group for c in catalog.channels}:
+            check(
+                f"channels of group '{group}':",
+                [(c.name_en, getattr(c, f"name_{language}")) for c in catalog.channels if c.group == group],
+            )
+    return problems
+
+
 # --- checking rows given as text -----------------------------------------------------------------
 
 Row = TypeVar("Row", bound="DataclassInstance")
@@ -443,7 +478,11 @@ def load_catalog(source: str | Path | None = None) -> Catalog:
     scale = _read_scale(path / "scale.yaml", problems)
     if problems:
         raise CatalogError(problems)
-    return Catalog(topics, groups, channels, focus, dimensions, scale)
+    catalog = Catalog(topics, groups, channels, focus, dimensions, scale)
+    clashes = name_clashes(catalog)
+    if clashes:
+        raise CatalogError([f"{path}: {clash}" for clash in clashes])
+    return catalog
 
 
 def _topics_of(
@@ -467,4 +506,8 @@ def _load_topic_file(path: Path) -> Catalog:
         f if f.topic is None or f.topic in keys else FocusSpec(f.group, f.label, None)
         for f in base.focus_areas
     ]
-    return Catalog(topics, base.groups, base.channels, focus, base.dimensions, base.scale)
+    catalog = Catalog(topics, base.groups, base.channels, focus, base.dimensions, base.scale)
+    clashes = name_clashes(catalog)
+    if clashes:
+        raise CatalogError([f"{path}: {clash}" for clash in clashes])
+    return catalog

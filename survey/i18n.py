@@ -58,6 +58,29 @@ STRINGS: dict[str, dict[str, str]] = {
             "or contact the person who sent it."
         ),
         "use_your_link": "Taking part in the survey? Please open the link from your invitation.",
+        "about": "About this survey: who is asking, why, and your privacy",
+        "contact": "Questions, or a request to delete your answers:",
+        "scale_legend": "Rating scale",
+        "missing_summary": "{count} topic(s) still need an answer",
+        "missing_here": "{count} topic(s) still need an answer; this is the first.",
+        "jump_missing": "Go to the first unanswered topic",
+        "autosaved": "Your answers are saved as you go.",
+        "autosave_failed": "Could not save just now; your answers are still on this page.",
+        "try_again_title": "Please try again in a minute",
+        "try_again": (
+            "We could not store your answers just now. Nothing is lost: your answers are still "
+            "on this page. Please wait a minute and press the button again."
+        ),
+        "busy": "The survey is very busy at the moment. Please try again in a minute.",
+        "stale_form": (
+            "This form could not be checked (it may come from another page). Your answers are "
+            "below: please check them and press the button again."
+        ),
+        "preview": "Preview for the committee: this is what the group sees. Nothing is recorded.",
+        "topic_count": "Topic {number} of {total}",
+        "skip_to_questions": "Skip to the questions",
+        "link_problem_title": "This link cannot be used",
+        "done_title": "Thank you",
         "open_link": (
             "This is an open link that anyone can use: your answers are not saved until you submit, "
             "so please answer in one go."
@@ -99,6 +122,25 @@ STRINGS: dict[str, dict[str, str]] = {
         "closed": "本调查目前不接受作答。感谢您的关注。",
         "invalid_link": "此链接无法使用。请打开邀请中的完整链接，或联系发送邀请的人员。",
         "use_your_link": "参与调查？请打开邀请中的链接。",
+        "about": "关于本调查：调查方、目的及隐私保护",
+        "contact": "如有疑问或希望删除您的答案，请联系：",
+        "scale_legend": "评分标准",
+        "missing_summary": "还有 {count} 个议题尚未作答",
+        "missing_here": "还有 {count} 个议题尚未作答；这是第一个。",
+        "jump_missing": "转到第一个未作答的议题",
+        "autosaved": "您的答案会随时自动保存。",
+        "autosave_failed": "暂时无法保存；您的答案仍保留在本页。",
+        "try_again_title": "请一分钟后重试",
+        "try_again": (
+            "暂时无法保存您的答案。没有任何内容丢失：您的答案仍保留在本页。请稍等一分钟后再次点击按钮。"
+        ),
+        "busy": "调查目前访问量较大，请一分钟后重试。",
+        "stale_form": "无法核验此表单（可能来自其他页面）。您的答案如下：请检查后再次点击按钮。",
+        "preview": "委员会预览：这是该群体看到的问卷。不会记录任何内容。",
+        "topic_count": "第 {number} 个议题，共 {total} 个",
+        "skip_to_questions": "跳到问题",
+        "link_problem_title": "此链接无法使用",
+        "done_title": "谢谢",
         "open_link": "这是一个任何人都可以使用的公开链接：提交之前答案不会被保存，请一次完成作答。",
     },
 }

@@ -25,6 +25,8 @@ from sqlalchemy import Connection, Table, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
+from core.textsafety import storable_column, storable_rows
+
 
 @dataclass(frozen=True)
 class _DriverInsert:
@@ -97,6 +99,7 @@ def insert_rows(
     """Insert rows, each the values of `columns` in that order, in the connection's transaction."""
     if not rows:
         return
+    rows = storable_rows(rows)
     if not _uses_driver(connection):
         connection.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
         return
@@ -112,6 +115,7 @@ def copy_columns(connection: Connection, table: Table, columns: Mapping[str, Seq
     transaction: ``COPY`` on PostgreSQL, ``executemany`` on SQLite."""
     if not len(next(iter(columns.values()))):
         return
+    columns = {name: storable_column(values) for name, values in columns.items()}
     dialect = connection.dialect
     if dialect.name == "postgresql":
         quote = dialect.identifier_preparer

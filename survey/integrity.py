@@ -4,6 +4,7 @@ Checks, each reported with what it found:
 
 - the schema revision against the newest migration of this toolkit;
 - SQLite's own ``PRAGMA integrity_check`` and ``foreign_key_check`` (on a SQLite file);
+- the audit trail's hash chain (:func:`survey.audit.verify_chain`);
 - rows that point nowhere or into another assessment: ratings and comments without their
   response, invitations marked submitted without a response, responses whose group, channel or
   invitation belongs to another assessment, ratings whose topic or dimension does, contacts whose
@@ -26,7 +27,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, aliased
 
 from core.aggregates import MOMENTS, SUMMARY_TABLES, Aggregates, canonical_moments, summarise_ratings
+from survey import audit
 from survey.db import head_revision, schema_revision, transaction
+from survey.iro_backup import check_dma
 from survey.models import (
     Assessment,
     Channel,
@@ -84,10 +87,22 @@ def check_database(engine: Engine) -> IntegrityReport:
     if "assessment" not in inspect(engine).get_table_names():
         return report
     with transaction(engine, write=False) as session:
+        if "audit_log" in inspect(engine).get_table_names():
+            _check_audit_trail(session, report)
         _check_references(session, report)
+        if "iro_rating" in inspect(session.connection()).get_table_names():  # schema 0005 and later
+            check_dma(session, report)
         for assessment in session.scalars(select(Assessment).order_by(Assessment.id)):
             _check_aggregates(session, assessment, report)
     return report
+
+
+def _check_audit_trail(session: Session, report: IntegrityReport) -> None:
+    count, problems = audit.verify_chain(session=session)
+    if problems:
+        report.findings += [Finding("audit trail", str(problem)) for problem in problems]
+    else:
+        report.checked.append(f"audit trail: {count} entries, each following the one before it")
 
 
 def _check_schema(engine: Engine, report: IntegrityReport) -> None:

@@ -323,3 +323,64 @@ class GroupTally(Base):
     group_id: Mapped[int] = _cascading("stakeholder_group.id", primary_key=True)
     dimension_id: Mapped[int] = _cascading("dimension.id", primary_key=True)
     n_respondents: Mapped[int] = mapped_column(default=0)
+
+
+# --- accounts, sign-in sessions, throttling and the audit trail ----------------------------
+
+
+class Account(Base):
+    """A person who signs in to the committee app, with one role (:mod:`survey.accounts`)."""
+
+    __tablename__ = "account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_LENGTH), unique=True, index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
+    disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SignInSession(Base):
+    """A signed-in browser: the cookie carries a random token, the row only its SHA-256."""
+
+    __tablename__ = "sign_in_session"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = _cascading("account.id", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SignInThrottle(Base):
+    """Wrong passwords counted per account, per client and per browser (`scope`), shared by
+    every app server that uses the database."""
+
+    __tablename__ = "sign_in_throttle"
+    scope: Mapped[str] = mapped_column(String(400), primary_key=True)
+    window_start: Mapped[datetime]
+    failures: Mapped[int] = mapped_column(default=0)
+    locks: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AuditEntry(Base):
+    """One change, appended to a hash chain (:mod:`survey.audit`); never updated or deleted."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(EMAIL_LENGTH))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object: Mapped[str] = mapped_column(String(500))
+    assessment: Mapped[str | None] = mapped_column(String(KEY_LENGTH), index=True, default=None)
+    before: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    after: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+# The double-materiality tables live in their own module on the same base; importing it here
+# puts them in `Base.metadata` wherever the schema is used.
+from survey import iro_models as _iro_models  # noqa: E402, F401

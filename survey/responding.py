@@ -11,11 +11,14 @@ An open link's responses are anonymous, carry ``via_open_link`` and the source
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
 from typing import Any, cast
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import CursorResult, delete, null, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +26,7 @@ from survey.assessments import get_assessment, load_index
 from survey.errors import AlreadySubmitted, IncompleteAnswers, NotFound, StoreError, SurveyClosed, UnknownLink
 from survey.i18n import LANGUAGES
 from survey.models import (
+    AppSetting,
     Assessment,
     AssessmentStatus,
     Channel,
@@ -39,6 +43,15 @@ from survey.tokens import hash_token, is_well_formed
 
 MAX_TEXT = 4000
 OPEN_LINK_SOURCE = "web:open-link"
+FORM_SECRET_SETTING = "survey_form_secret"
+# C0 and C1 control characters but tab and newline, DEL, and lone surrogates (no valid UTF-8).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Respondent text without NUL and other control characters (PostgreSQL refuses NUL, and
+    none of them means anything in a comment); line ends become newlines."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 @dataclass(frozen=True)
@@ -190,6 +203,16 @@ class Answers(BaseModel):
     comments: dict[str, str] = Field(default_factory=dict)
     suggestion: str = Field(default="", max_length=MAX_TEXT)
 
+    @field_validator("comments")
+    @classmethod
+    def _clean_comments(cls, comments: dict[str, str]) -> dict[str, str]:
+        return {topic: clean_text(text) for topic, text in comments.items()}
+
+    @field_validator("suggestion")
+    @classmethod
+    def _clean_suggestion(cls, suggestion: str) -> str:
+        return clean_text(suggestion)
+
 
 def answers_from_draft(draft: dict[str, Any] | None) -> Answers:
     """A saved draft as answers; a draft that no longer fits the model is ignored, not fatal."""
@@ -274,6 +297,33 @@ def submit(*, session: Session, token: str | None, answers: Answers) -> int:
     except IntegrityError:
         # The unique invitation id is the last word when the claim above was bypassed.
         raise AlreadySubmitted("already submitted") from None
+
+
+def group_names(*, session: Session, assessment_key: str) -> dict[str, str]:
+    """The assessment's stakeholder groups, key to English name, in catalog order."""
+    assessment = get_assessment(session=session, key=assessment_key)
+    rows = session.execute(
+        select(StakeholderGroup.key, StakeholderGroup.name_en)
+        .where(StakeholderGroup.assessment_id == assessment.id)
+        .order_by(StakeholderGroup.id)
+    ).all()
+    return {key: name for key, name in rows}
+
+
+def form_secret(*, session: Session) -> str:
+    """The key the survey form's anti-forgery fields and the committee's preview links are
+    signed with: made once, kept in the database so that every server process shares it."""
+    stored = session.scalar(select(AppSetting.value).where(AppSetting.key == FORM_SECRET_SETTING))
+    if stored:
+        return stored
+    insert_fn = postgresql.insert if session.connection().dialect.name == "postgresql" else sqlite.insert
+    table = table_of(AppSetting)
+    session.execute(
+        insert_fn(table)
+        .values(key=FORM_SECRET_SETTING, value=secrets.token_hex(32), updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    return session.scalar(select(AppSetting.value).where(AppSetting.key == FORM_SECRET_SETTING)) or ""
 
 
 # --- withdrawal ---------------------------------------------------------------------------------

@@ -69,3 +69,14 @@ def settle(page: Page, *, pause_ms: int = 150, timeout_ms: int = 30_000) -> None
     """Wait until Streamlit has finished its current run."""
     page.wait_for_timeout(pause_ms)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=timeout_ms)
+
+
+ADMIN_EMAIL = "admin@localhost"  # the first admin, whose password streamlit_app(password=...) sets
+
+
+def sign_in_form(page: Page, password: str, *, email: str = ADMIN_EMAIL) -> None:
+    """Fill and send the sign-in form at /sign-in (where the app sends a browser without a sign-in)."""
+    expect(page.get_by_role("heading", name="Committee sign-in")).to_be_visible(timeout=30_000)
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()

@@ -13,8 +13,11 @@ import openpyxl
 import pandas as pd
 import pytest
 import streamlit as st
+from accounts_helpers import sign_in
 from import_helpers import database_text
 from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
@@ -27,20 +30,31 @@ from survey.models import Invitation
 from survey.reads import ratings_frame
 from survey.settings import get_settings
 from survey.tokens import hash_token
+from web.survey import SurveyWeb
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "navigation.py")
-PUBLIC_PAGES = {"app_pages/survey.py", "app_pages/login.py"}
+PUBLIC_PAGES = {"app_pages/login.py"}
 SMALL_GROUP, SMALL_GROUP_NAME = "media_ngos", "Media and NGOs"  # 4 respondents in the demo's 2019
 
 
-def committee_pages() -> list[str]:
-    pages = re.findall(
-        r'st\.Page\(\s*"(app_pages/[a-z_]+\.py)"', (ROOT / "navigation.py").read_text(encoding="utf-8")
+def page_rights() -> dict[str, str | None]:
+    """Every committee page of navigation.py with the right it needs (None: any signed-in role)."""
+    from services import access
+
+    found = re.findall(
+        r'\(\s*"(app_pages/[a-z_]+\.py)",\s*"[^"]*",\s*"[^"]*",\s*([A-Z]+|None)\s*\)',
+        (ROOT / "navigation.py").read_text(encoding="utf-8"),
     )
-    committee = sorted(set(pages) - PUBLIC_PAGES)
-    assert "app_pages/overview.py" in committee and len(committee) >= 2, pages
-    return committee
+    rights = {page: (None if right == "None" else getattr(access, right)) for page, right in found}
+    assert "app_pages/overview.py" in rights and "app_pages/accounts.py" in rights and len(rights) >= 10, (
+        found
+    )
+    return rights
+
+
+def committee_pages() -> list[str]:
+    return sorted(set(page_rights()) - PUBLIC_PAGES)
 
 
 @pytest.fixture
@@ -74,10 +88,10 @@ def element_types(at: AppTest) -> set[str]:
     return found
 
 
-def visit(page: str, *, signed_in: bool, token: str | None = None) -> AppTest:
+def visit(page: str, *, role: str | None, token: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
-    if signed_in:
-        at.session_state["committee_signed_in"] = True
+    if role is not None:
+        sign_in(at, role)
     at.switch_page(page)
     if token:
         at.query_params["token"] = token
@@ -88,7 +102,7 @@ def visit(page: str, *, signed_in: bool, token: str | None = None) -> AppTest:
 
 @pytest.mark.parametrize("page", committee_pages())
 def test_every_committee_page_refuses_an_anonymous_session(demo_app, page):
-    at = visit(page, signed_in=False)
+    at = visit(page, role=None)
     assert [t.value for t in at.title] == ["Committee sign-in"]
     shown = element_types(at)
     for kind in ("download_button", "metric", "dataframe", "arrow_vega_lite_chart", "table", "file_uploader"):
@@ -96,8 +110,8 @@ def test_every_committee_page_refuses_an_anonymous_session(demo_app, page):
     text = "\n".join(m.value for m in at.markdown)
     assert SMALL_GROUP_NAME not in text and "Materiality assessment 2020" not in text
 
-    # the same page, signed in: it is really that page that was refused above
-    at = visit(page, signed_in=True)
+    # the same page, signed in as an admin: it is really that page that was refused above
+    at = visit(page, role="admin")
     assert "Committee sign-in" not in [t.value for t in at.title]
 
 
@@ -108,17 +122,12 @@ def test_a_survey_link_opens_its_own_survey_only(demo_app, catalog):
             session=session, assessment_key="2020", group="employees", language="en"
         )
     names = {g.key: g.name_en for g in catalog.groups}
+    server = TestClient(Starlette(routes=SurveyWeb(lambda: demo_app).routes()))
 
     def survey_text(token: str, **params: str) -> str:
-        at = AppTest.from_file(APP, default_timeout=60)
-        at.switch_page("app_pages/survey.py")
-        at.query_params["token"] = token
-        for name, value in params.items():
-            at.query_params[name] = value
-        at.run()
-        assert not at.exception, at.exception
-        assert "download_button" not in element_types(at) and "dataframe" not in element_types(at)
-        return "\n".join(m.value for m in at.markdown)
+        page = server.get("/survey", params={"token": token, **params})
+        assert page.status_code == 200
+        return page.text
 
     own = survey_text(clients.token)
     assert names["clients"] in own and names["employees"] not in own
@@ -126,19 +135,18 @@ def test_a_survey_link_opens_its_own_survey_only(demo_app, catalog):
     steered = survey_text(clients.token, group="employees", assessment="2019", page="overview")
     assert names["clients"] in steered and names["employees"] not in steered
     assert names["employees"] in survey_text(employees.token)
+    # nothing of the committee's: no figures, no other group, no page of the app
+    assert SMALL_GROUP_NAME not in own and "Materiality assessment" not in own and "_stcore" not in own
 
-    # a respondent's session with a valid link is still no committee session
+    # the committee's app registers no survey page for an anonymous visitor: sign-in only
     at = AppTest.from_file(APP, default_timeout=60)
-    at.switch_page("app_pages/survey.py")
-    at.query_params["token"] = clients.token
     at.run()
     assert not at.exception, at.exception
-    # the session registers the survey and the sign-in page only: no committee page to switch to
     with pytest.raises(ValueError, match="Could not find a navigation page") as refused:
-        at.switch_page("app_pages/overview.py")
+        at.switch_page("app_pages/survey_preview.py")
     assert (
         "Known pages: ['" in str(refused.value)
-        and "overview" not in str(refused.value).split("Known pages")[1]
+        and "survey_preview.py" not in str(refused.value).split("Known pages")[1]
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from accounts_helpers import sign_in
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
@@ -82,7 +83,7 @@ def add_empty_assessment(engine, catalog, key: str = "2021") -> None:
 def signed_in(page: str, assessment: str | None = None) -> AppTest:
     """A committee member's session on `page` (signed in as the sign-in page does)."""
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["committee_signed_in"] = True
+    sign_in(at)
     if assessment is not None:
         at.session_state["chosen_assessment"] = assessment
     at.switch_page(page)
@@ -117,7 +118,7 @@ def test_every_page_renders_on_an_empty_assessment(demo_db, catalog, page):
 TABLES = {
     "overview_groups": "links_issued",
     "overview_headline": "stability",
-    "matrix_topics": "p_tier",
+    "matrix_topics": "Stability (chance of the same tier)",
     "matrix_breakdown": "group_name",
     "whatif_moves": "tier_after",
     "import_columns": "read as",
@@ -140,10 +141,12 @@ def test_committee_pages_need_the_password(demo_db):
     for page in PAGES:
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
+    at.text_input(key="email").input("admin@localhost")
     at.text_input(key="password").input("not the password")
     at.button(key="sign_in_submit").click().run()
-    assert [e.value for e in at.error] == ["That password is not right."]
+    assert [e.value for e in at.error] == ["That e-mail address and password do not match."]
     assert at.title[0].value == "Committee sign-in"
+    at.text_input(key="email").input("admin@localhost")
     at.text_input(key="password").input(PASSWORD)
     at.button(key="sign_in_submit").click().run()
     assert not at.exception
@@ -162,10 +165,11 @@ def test_overview_and_matrix_show_the_demo_result(demo_db):
 
     at = signed_in("app_pages/matrix.py", "2020")
     topics = frame(at, "matrix_topics")
-    assert len(topics) == 16 and list(topics["tier"]).count("high") == 7
+    assert len(topics) == 16 and list(topics["Tier"]).count("high") == 7
+    assert "Business ethics and anti-corruption" in set(topics["Topic"])  # full names
     assert len(at.get("vega_lite_chart")) == 1
     at.selectbox(key="matrix_topic").set_value("climate_change").run()
-    assert at.subheader[0].value == "Climate change"
+    assert at.subheader[1].value == "Climate change"
     breakdown = frame(at, "matrix_breakdown")
     assert len(breakdown) == 8 and breakdown["n"].sum() > 0
 
@@ -244,7 +248,6 @@ def test_what_if_moves_topics_and_a_saved_method_is_logged(demo_db):
     assert (moves.loc[moves["tier_after"] == "high", "combined_score"] >= 4.25).all()
     assert f"**{len(moved)} topic(s) change tier**" in [m.value for m in at.markdown][0]
 
-    at.text_input(key="method_author").input("Chair of the ESG committee")
     at.button(key="method_save").click().run()
     assert any("Say why" in e.value for e in at.error)
     at.text_area(key="method_reason").input("Only topics above 4.25 are reported as high.")
@@ -252,15 +255,15 @@ def test_what_if_moves_topics_and_a_saved_method_is_logged(demo_db):
     assert not at.exception
     with transaction(demo_db, write=False) as session:
         history = method_history(session=session, assessment_key="2020")
-    assert len(history) == 1 and history["author"][0] == "Chair of the ESG committee"
+    assert len(history) == 1 and history["author"][0] == "committee@example.com"  # the account signed in
     assert history["config"][0]["tiering"] == {"method": "thresholds", "n_tiers": 2, "thresholds": [4.25]}
     assert history["config"][0]["resamples"] == 1000  # saved with the full resamples
     log = [t.value for t in at.text]
-    assert "Chair of the ESG committee" in log and "Only topics above 4.25 are reported as high." in log
+    assert "committee@example.com" in log and "Only topics above 4.25 are reported as high." in log
     assert any("tiering.method: jenks -> thresholds" in t for t in log)
     at = signed_in("app_pages/matrix.py", "2020")  # the saved method is now in force
     topics = frame(at, "matrix_topics")
-    assert list(topics["tier"]).count("high") == len(moves[moves["tier_after"] == "high"])
+    assert list(topics["Tier"]).count("high") == len(moves[moves["tier_after"] == "high"])
 
 
 BAD_EXPORT = (
@@ -302,15 +305,16 @@ def test_matrix_of_an_assessment_without_ratings_after_one_with_ratings(demo_db,
         data = load_assessment_data(session=session, assessment_key="2021")
         previous = load_assessment_data(session=session, assessment_key="2020")
     result = analyse(data, None, previous)
-    frame_, _, _ = matrix_frame(result)
+    frame_, _, _, _ = matrix_frame(result)
     assert frame_.empty and frame_["business_previous"].dtype == float
     spec = matrix_chart(result).to_dict()
     assert spec["layer"] and result.topics["tier"].isna().all()
 
 
 def test_a_page_run_reads_the_versions_once_and_new_links_show_at_once(demo_db):
-    """A run with warm caches opens two transactions (the assessment list, then the versions of
-    the chosen one), however many results the page shows; links issued since then show at once."""
+    """A run with warm caches opens three transactions (the sign-in's session check, the
+    assessment list, then the versions of the chosen one), however many results the page shows;
+    links issued since then show at once."""
     at = signed_in("app_pages/overview.py", "2020")
     issued = int({m.label: m.value for m in at.metric}["Survey links issued"])
     begun: list[object] = []
@@ -323,7 +327,7 @@ def test_a_page_run_reads_the_versions_once_and_new_links_show_at_once(demo_db):
         at.run()
     finally:
         event.remove(Engine, "begin", count)
-    assert not at.exception and len(begun) == 2
+    assert not at.exception and len(begun) == 3
     fieldwork.issue_links(engine=demo_db, assessment_key="2020", group="clients", count=3)
     at.run()
     assert int({m.label: m.value for m in at.metric}["Survey links issued"]) == issued + 3

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, settle, streamlit_app
+from browser import CHROMIUM, CHROMIUM_ARGS, settle, sign_in_form, streamlit_app
 from playwright.sync_api import Page, expect, sync_playwright
 from smtp_server import smtp_server
 
@@ -37,17 +37,14 @@ def wait(page: Page) -> None:
 
 
 def answer_survey(page: Page, link: str, topics: int) -> None:
-    """A stakeholder opens the mailed link and rates every topic."""
+    """A stakeholder opens the mailed link and rates every topic on the survey form."""
     page.goto(link)
-    expect(page.get_by_role("heading", name=EN["title.importance"])).to_be_visible(timeout=30_000)
-    wait(page)
-    groups = page.get_by_test_id("stRadio")
+    expect(page.get_by_role("heading", name=EN["title.importance"], level=1)).to_be_visible(timeout=30_000)
+    groups = page.locator("fieldset")
     expect(groups).to_have_count(topics)
     for n in range(topics):
-        groups.nth(n).get_by_text(EN["dont_know"], exact=True).click()
-        expect(page.get_by_text(EN["progress"].format(answered=n + 1, total=topics))).to_be_visible(
-            timeout=20_000
-        )
+        groups.nth(n).get_by_label(EN["dont_know"], exact=True).check()
+        expect(page.locator("#progress")).to_have_text(EN["progress"].format(answered=n + 1, total=topics))
     page.get_by_role("button", name=EN["submit"]).click()
     expect(page.get_by_text(EN["thanks"])).to_be_visible(timeout=20_000)
 
@@ -77,8 +74,7 @@ def test_contacts_invitations_and_reminders_from_the_campaign_page(tmp_path, cat
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_context(viewport=SCREEN).new_page()
             page.goto(base)
-            page.get_by_label("Committee password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            sign_in_form(page, PASSWORD)
             wait(page)
             page.get_by_test_id("stSidebarNav").get_by_text("Campaign", exact=True).click()
             expect(page.get_by_role("heading", name="Invitations by e-mail")).to_be_visible(timeout=60_000)

@@ -13,10 +13,10 @@ from PIL import ImageFont
 from report_fixtures import demo_database, demo_result, load, tracked_channel_stats
 
 from analysis.channels import channel_stats_from
-from analysis.findings import focus_links
+from analysis.findings import focus_links, focus_mismatches
 from analysis.method import MethodConfig, TieringConfig
 from analysis.pipeline import analyse
-from render.channel_map import channel_map_chart
+from render.channel_map import channel_map_chart, focus_table
 from render.heatmap import heatmap_chart
 from render.labels import LINE_HEIGHT, place_labels
 from render.matrix import matrix_chart
@@ -288,9 +288,16 @@ def test_focus_links_against_the_groups_ratings(result):
     ]
 
 
+def part(spec: dict, index: int) -> dict:
+    """One part of the channel map (0: channels and groups, 1: the grid), with the chart's data."""
+    return {**spec["vconcat"][index], "datasets": spec["datasets"]}
+
+
 def test_channel_map_shows_every_channel_with_its_responses(result):
     stats = channel_stats_from(result.data)
-    spec = channel_map_chart(result, stats).to_dict()
+    whole = channel_map_chart(result, stats).to_dict()
+    spec, grid = part(whole, 0), part(whole, 1)
+    assert whole["vconcat"][0]["width"] <= 990 and whole["vconcat"][1]["width"] <= 990
     channel_text = layer_with(spec, "text", text="channel_text")
     rows = rows_of(spec, channel_text)
     assert len(rows) == len(result.data.channels) == 32
@@ -306,24 +313,34 @@ def test_channel_map_shows_every_channel_with_its_responses(result):
     # the declared focus area outside the topic list is a column of its own
     columns = [
         layer
-        for layer in spec["layer"]
+        for layer in grid["layer"]
         if layer.get("encoding", {}).get("text", {}).get("field") == "display"
     ]
     italic = next(layer for layer in columns if layer["mark"].get("fontStyle") == "italic")
-    outside = {r["display"] for r in spec["datasets"][italic["data"]["name"]] if r["outside"]}
+    outside = {r["display"] for r in grid["datasets"][italic["data"]["name"]] if r["outside"]}
     assert outside == {"Product quality (not a topic)"}
     cells = [
-        layer for layer in spec["layer"] if layer.get("encoding", {}).get("shape", {}).get("field") == "kind"
+        layer for layer in grid["layer"] if layer.get("encoding", {}).get("shape", {}).get("field") == "kind"
     ]
     (cells,) = cells
-    kinds = {(r["group"], r["name"]): r["kind"] for r in rows_of(spec, cells)}
+    kinds = {(r["group"], r["name"]): r["kind"] for r in rows_of(grid, cells)}
     assert kinds[("clients", "Product quality")] == "focus outside the catalog"
+
+
+def test_focus_table_names_the_group_and_the_topic_on_every_row(result):
+    table = focus_table(focus_mismatches(result))
+    groups = result.data.groups.set_index("group")["name"]
+    assert len(table) > 5 and set(table["Group"]) <= set(groups)  # names, never keys
+    assert (table["Topic"].str.len() > 0).all() and (table["Declared focus area"].str.len() > 0).all()
+    high = table[table["Finding"] == "rated high, not a focus"]
+    assert len(high) > 0 and (high["Declared focus area"] == "\u2014").all()
+    assert "Product quality (not in the topic list)" in set(table["Topic"])
 
 
 def test_channel_map_with_tracked_links(demo_url, result):
     tracked = tracked_channel_stats(result.data, {("clients", "Satisfaction survey"): (100, 20)})
     stats = channel_stats_from(result.data, tracked)
-    spec = channel_map_chart(result, stats).to_dict()
+    spec = part(channel_map_chart(result, stats).to_dict(), 0)
     rows = {
         (r["group"], r["channel"]): r
         for r in rows_of(spec, layer_with(spec, "text", text="stats", x="x_stats"))

@@ -98,7 +98,7 @@ def test_surveymonkey_matrix_in_windows_1252_with_cr_line_endings(assessment, tm
     assert parsed.format == "surveymonkey" and parsed.encoding == "cp1252"
     assert (
         parsed.encoding_note
-        == "text encoding cp1252 (guessed: not UTF-8 nor Chinese; give --encoding if the text looks wrong)"
+        == "text encoding cp1252 (guessed: not UTF-8 nor Chinese; choose the encoding if text looks wrong)"
     )
     episode = [c.id for c in parsed.columns if c.id.endswith("Phantom Menace]")][0]
     assert episode.endswith("[Star Wars: Episode I äóñ The Phantom Menace]")  # the bytes as published

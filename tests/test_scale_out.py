@@ -10,7 +10,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, settle, streamlit_app
+from browser import CHROMIUM, CHROMIUM_ARGS, streamlit_app
 from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import func, select
 
@@ -36,15 +36,12 @@ def app_server(database_url: str, log_path: Path) -> Iterator[str]:
 
 def answer_survey(page: Page, base: str, token: str, n_topics: int, value: int) -> None:
     page.goto(f"{base}/survey?token={token}")
-    expect(page.get_by_role("heading", name=EN["title.importance"])).to_be_visible(timeout=30_000)
-    settle(page)
-    groups = page.get_by_test_id("stRadio")
+    expect(page.get_by_role("heading", name=EN["title.importance"], level=1)).to_be_visible(timeout=30_000)
+    groups = page.locator("fieldset")
     expect(groups).to_have_count(n_topics)
     for n in range(n_topics):
-        groups.nth(n).get_by_role("radio").nth(value - 1).check(force=True)
-        expect(page.get_by_text(EN["progress"].format(answered=n + 1, total=n_topics))).to_be_visible(
-            timeout=20_000
-        )
+        groups.nth(n).get_by_role("radio").nth(value - 1).check()
+        expect(page.locator("#progress")).to_have_text(EN["progress"].format(answered=n + 1, total=n_topics))
     page.get_by_role("button", name=EN["submit"]).click()
     expect(page.get_by_text(EN["thanks"])).to_be_visible(timeout=30_000)
 
@@ -74,7 +71,8 @@ def test_two_app_servers_on_one_postgres_database(postgres_schema_url, catalog, 
         committee = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         committee.goto(server_a)
         expect(committee.get_by_role("heading", name="Committee sign-in")).to_be_visible(timeout=30_000)
-        committee.get_by_label("Committee password").fill(PASSWORD)
+        committee.get_by_label("E-mail address").fill("admin@localhost")
+        committee.get_by_label("Password").fill(PASSWORD)
         committee.get_by_role("button", name="Sign in").click()
         assert responses_shown(committee) == "0"
 

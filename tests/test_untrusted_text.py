@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import streamlit as st
+from accounts_helpers import sign_in
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
@@ -93,7 +94,7 @@ def test_the_text_is_stored_as_given(hostile):
 def test_the_committee_page_shows_comments_as_plain_text(hostile):
     engine, keys = hostile
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["committee_signed_in"] = True
+    sign_in(at)
     at.switch_page("app_pages/matrix.py")
     at.run()
     assert not at.exception, at.exception

@@ -145,6 +145,8 @@ def parse_mapping(text: str, *, filename: str = "mapping.yaml") -> ImportMapping
         where = f"line {mark.line + 1}: " if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ImportFailed(filename, [Problem(filename, f"{where}not valid YAML ({problem})")]) from None
+    except RecursionError:
+        raise ImportFailed(filename, [Problem(filename, "nested too deeply to be a mapping")]) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -99,6 +99,10 @@ class ImportFailed(ValueError):
             lines.append(f"  ... and {self.total - len(problems)} more")
         super().__init__("\n".join(lines))
 
+    def __reduce__(self) -> tuple[type[ImportFailed], tuple[str, list[Problem], int]]:
+        """Pickled with its problems (an import run in another process sends it back)."""
+        return (type(self), (self.file, self.problems, self.total))
+
     @classmethod
     def of(cls, problems: Problems) -> ImportFailed:
         return cls(problems.file, list(problems.listed), problems.total)

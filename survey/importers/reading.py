@@ -20,7 +20,9 @@ from datetime import date, datetime, time
 
 import pandas as pd
 
-from survey.importers.problems import Problems
+from core.limits import LimitExceeded, Limits, check_workbook
+from survey.importers.problems import Problems, shown
+from survey.settings import import_limits
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the legacy .xls workbook
@@ -58,24 +60,58 @@ class Grid:
         return [str(v).strip() for v in self.cells.iloc[position].tolist()]
 
 
-def read_grid(data: bytes, *, filename: str, encoding: str | None, problems: Problems) -> Grid | None:
-    """Read a CSV/TSV/"Unicode text" or XLSX export; None (with problems added) when unreadable."""
+def read_grid(
+    data: bytes, *, filename: str, encoding: str | None, problems: Problems, limits: Limits | None = None
+) -> Grid | None:
+    """Read a CSV/TSV/"Unicode text" or XLSX export; None (with problems added) when unreadable.
+
+    The file's extent is checked against `limits` (default: the settings) before its cells are
+    read: a table over them is refused with :class:`LimitExceeded` naming the file and the limit."""
+    limits = limits or import_limits()
+    limits.check_size(filename, len(data))
     if not data.strip():
         problems.add("the file is empty")
         return None
     if data.startswith(XLSX_MAGIC):
-        return _read_workbook(data, filename=filename, problems=problems)
+        return _read_workbook(data, filename=filename, problems=problems, limits=limits)
     if data.startswith(OLE_MAGIC):
         problems.add("this is an old Excel .xls workbook: save it as .xlsx or CSV first")
+        return None
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        problems.add(
+            "the file is named like an Excel workbook but is not one (it does not begin as an .xlsx "
+            "file does): export it again from the survey tool or from Excel"
+        )
         return None
     text, used = decode(data, encoding=encoding, problems=problems)
     if text is None or used is None:
         return None
     delimiter = sniff_delimiter(text)
-    cells = _parse_csv(text, delimiter, problems)
+    lines = text.count("\n") + 1
+    limits.check_grid(filename, min(lines, limits.max_rows + 1), _first_record_fields(text, delimiter))
+    if used in ("utf-8", "utf-8-sig"):
+        del text  # the parser reads the bytes: no copy of the whole text is held beside them
+        cells = _parse_csv(data, used, delimiter, problems, limits=limits, filename=filename)
+    else:
+        cells = _parse_csv(text, None, delimiter, problems, limits=limits, filename=filename)
     if cells is None:
         return None
     return Grid(filename, cells, used, delimiter, _reason(data, used, given=encoding is not None))
+
+
+def _first_record_fields(text: str, delimiter: str) -> int:
+    """How many fields the first record has (outside quotes)."""
+    fields = 1
+    quoted = False
+    for ch in text[: 1 << 22]:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted:
+            if ch in "\r\n":
+                break
+            if ch == delimiter:
+                fields += 1
+    return fields
 
 
 def _reason(data: bytes, used: str, *, given: bool) -> str:
@@ -88,8 +124,8 @@ def _reason(data: bytes, used: str, *, given: bool) -> str:
     if used == "utf-8":
         return "guessed: the file is valid UTF-8"
     if used == "gb18030":
-        return "guessed: not UTF-8, reads as Chinese; give --encoding if the text looks wrong"
-    return "guessed: not UTF-8 nor Chinese; give --encoding if the text looks wrong"
+        return "guessed: not UTF-8, reads as Chinese; choose the encoding if text looks wrong"
+    return "guessed: not UTF-8 nor Chinese; choose the encoding if text looks wrong"
 
 
 # --- encodings ---------------------------------------------------------------------------------
@@ -110,7 +146,7 @@ def decode(data: bytes, *, encoding: str | None, problems: Problems) -> tuple[st
         except UnicodeDecodeError as exc:
             problems.add(
                 f"the file is not valid {encoding}: byte {exc.start} ({data[exc.start : exc.start + 1]!r}) "
-                "cannot be decoded; give the right --encoding"
+                "cannot be decoded; choose the right text encoding (--encoding)"
             )
             return None, None
     if data.startswith(codecs.BOM_UTF8):
@@ -149,7 +185,7 @@ def _strict(data: bytes, codec: str, problems: Problems) -> tuple[str | None, st
     except UnicodeDecodeError as exc:
         problems.add(
             f"the file looks like {codec} but byte {exc.start} cannot be decoded: "
-            "it may be damaged; give --encoding to read it otherwise"
+            "it may be damaged; choose a text encoding (--encoding) to read it otherwise"
         )
         return None, None
 
@@ -202,11 +238,25 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _parse_csv(text: str, delimiter: str, problems: Problems) -> pd.DataFrame | None:
-    text = text.replace("\x00", "")
+def _parse_csv(
+    source: str | bytes,
+    encoding: str | None,
+    delimiter: str,
+    problems: Problems,
+    *,
+    limits: Limits,
+    filename: str,
+) -> pd.DataFrame | None:
+    """The cells of CSV text, or of UTF-8 bytes (`encoding` given), read without a second copy."""
+    if isinstance(source, bytes):
+        if b"\x00" in source:
+            source = source.replace(b"\x00", b"")
+        stream: io.BytesIO | io.StringIO = io.BytesIO(source)
+    else:
+        stream = io.StringIO(source.replace("\x00", "") if "\x00" in source else source)
     try:
         cells = pd.read_csv(
-            io.StringIO(text),
+            stream,
             sep=delimiter,
             header=None,
             dtype=str,
@@ -216,13 +266,19 @@ def _parse_csv(text: str, delimiter: str, problems: Problems) -> pd.DataFrame | 
             engine="c",
             quotechar='"',
             doublequote=True,
+            encoding=encoding,
+            nrows=limits.max_rows + 1,
         )
     except pd.errors.EmptyDataError:
         problems.add("the file has no rows")
         return None
     except (pd.errors.ParserError, ValueError, OverflowError) as exc:
+        text = source.decode(encoding or "utf-8", errors="replace") if isinstance(source, bytes) else source
         _diagnose_csv(text, delimiter, problems, str(exc))
         return None
+    finally:
+        stream.close()
+    limits.check_grid(filename, len(cells), cells.shape[1])
     cells.index = pd.RangeIndex(1, len(cells) + 1)
     return cells
 
@@ -252,16 +308,32 @@ def _diagnose_csv(text: str, delimiter: str, problems: Problems, parser_message:
 # --- XLSX --------------------------------------------------------------------------------------
 
 
-def _read_workbook(data: bytes, *, filename: str, problems: Problems) -> Grid | None:
+def _read_workbook(data: bytes, *, filename: str, problems: Problems, limits: Limits) -> Grid | None:
     import openpyxl
 
     try:
+        size = check_workbook(data, name=filename, limits=limits)
+    except LimitExceeded:
+        raise
+    except ValueError as exc:
+        problems.add(str(exc).removeprefix(f"{filename}: "))
+        return None
+    if size.cells == 0:
+        problems.add("the workbook's first sheet is empty")
+        return None
+    try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
-        rows = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        # the extent the sheet claims is ignored: rows are padded to the cells actually there,
+        # whose extent was checked above
+        sheet.reset_dimensions()
+        rows = [
+            [_cell_text(value) for value in row]
+            for row in sheet.iter_rows(values_only=True, max_row=size.rows, max_col=size.columns)
+        ]
         workbook.close()
     except Exception as exc:  # a damaged or foreign file; openpyxl raises many kinds
-        problems.add(f"not a readable Excel workbook ({type(exc).__name__}: {exc})")
+        problems.add(f"not a readable Excel workbook ({type(exc).__name__}: {shown(str(exc), 200)})")
         return None
     width = max((len(r) for r in rows), default=0)
     if not rows or width == 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import ModuleType
 
+from core.limits import LimitExceeded, read_capped
 from survey.importers import (
     google_forms,
     limesurvey,
@@ -16,9 +17,10 @@ from survey.importers import (
 )
 from survey.importers.export import ParsedExport, build_export
 from survey.importers.mapping import ImportMapping, load_mapping
-from survey.importers.problems import ImportFailed, Problem, Problems
+from survey.importers.problems import ImportFailed, Problem, Problems, shown
 from survey.importers.reading import Grid, read_grid
 from survey.importers.validate import Progress
+from survey.settings import import_limits
 
 # In the order detection tries them: the tools' own exports first, the generic shapes last.
 FORMATS: dict[str, ModuleType] = {
@@ -33,6 +35,10 @@ def detect_format(grid: Grid) -> str | None:
         if module.sniff(grid):
             return name
     return None
+
+
+def _refused(name: str, exc: LimitExceeded) -> ImportFailed:
+    return ImportFailed(name, [Problem(name, str(exc).removeprefix(f"{name}: "))])
 
 
 def read_export(
@@ -58,7 +64,11 @@ def read_export(
         path = Path(source)
         name = filename or path.name
         try:
-            data = path.read_bytes()
+            import_limits().check_size(name, path.stat().st_size)
+            with path.open("rb") as stream:
+                data = read_capped(stream, name=name, limit=import_limits().max_bytes)
+        except LimitExceeded as exc:
+            raise _refused(name, exc) from None
         except OSError as exc:
             raise ImportFailed(
                 name, [Problem(name, f"cannot read the file: {exc.strerror or exc}")]
@@ -74,7 +84,10 @@ def read_export(
     problems = Problems(name)
     if progress:
         progress("reading", 0, len(data))
-    grid = read_grid(data, filename=name, encoding=encoding, problems=problems)
+    try:
+        grid = read_grid(data, filename=name, encoding=encoding, problems=problems)
+    except LimitExceeded as exc:
+        raise _refused(name, exc) from None
     if grid is None:
         raise ImportFailed.of(problems)
     if progress:
@@ -83,10 +96,10 @@ def read_export(
     if format is None:
         format = detect_format(grid)
         if format is None:
-            first = ", ".join(repr(h) for h in grid.row(0)[:6])
+            first = ", ".join(shown(h) for h in grid.row(0)[:6])
             problems.add(
-                f"cannot tell which tool wrote this file (first headers: {first}); give --format "
-                f"(one of {', '.join(FORMATS)})"
+                f"cannot tell which tool wrote this file (first headers: {first}); choose its "
+                f"format (one of {', '.join(FORMATS)}: the Format box, or --format on the command line)"
             )
             raise ImportFailed.of(problems)
     module = FORMATS[format]
