@@ -11,9 +11,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import t as student_t
 
 from analysis.scores import AxisScores, GroupStatistics
+from analysis.tdist import t_sf
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ def minority_tests(axis: AxisScores, stats: dict, dimension: str) -> dict[tuple[
     the other groups (their weights renormalised without it): the group is not compared with
     an average that contains itself. Needs at least two groups on the topic."""
     tests: dict[tuple[str, str], MinorityTest] = {}
+    pending: list[tuple[tuple[str, str], float, float]] = []
     groups = list(axis.groups)
     if len(groups) < 2:
         return tests
@@ -75,8 +76,14 @@ def minority_tests(axis: AxisScores, stats: dict, dimension: str) -> dict[tuple[
             else:
                 denominator = v_group**2 / df[g, j] + float((parts**2 / df[rated, j]).sum())
                 welch_df = se2**2 / denominator if denominator > 0 else np.inf
-                p_value = float(2.0 * student_t.sf(abs(gap) / math.sqrt(se2), welch_df))
+                p_value = math.nan
+                pending.append(((group, topic), abs(gap) / math.sqrt(se2), welch_df))
             tests[(group, topic)] = MinorityTest(others, gap, p_value)
+    if pending:
+        keys, statistics, dfs = zip(*pending, strict=True)
+        p_values = 2.0 * t_sf(np.array(statistics), np.where(np.isfinite(dfs), dfs, 1e12))
+        for key, p_value in zip(keys, p_values, strict=True):
+            tests[key] = MinorityTest(tests[key].others, tests[key].gap, float(min(p_value, 1.0)))
     return tests
 
 
