@@ -24,12 +24,15 @@ PAGES = [
     ("app_pages/accounts.py", "Accounts", ":material/group:", ACCOUNTS),
     ("app_pages/account.py", "My account", ":material/person:", None),
 ]
+# --- double materiality (IRO register, rating, matrix, calibration and sign-off) ---
 DOUBLE_MATERIALITY = [
     ("app_pages/iro_register.py", "IRO register", ":material/list_alt:", VIEW),
     ("app_pages/dma_ratings.py", "IRO rating", ":material/rate_review:", RATE),
-    ("app_pages/dma_matrix.py", "Double materiality", ":material/grid_view:", VIEW),
+    ("app_pages/dma_matrix.py", "Double-materiality matrix", ":material/grid_view:", VIEW),
     ("app_pages/dma_signoff.py", "Calibration and sign-off", ":material/task_alt:", VIEW),
+    ("app_pages/iro_assignments.py", "IRO assignments", ":material/assignment_ind:", CHANGE),
 ]
+# --- end of double materiality ---
 # Respondents answer on the plain form at /survey?token=... (web/survey.py), not on a page here;
 # every page here needs a sign-in.
 account = current_account()
@@ -41,7 +44,8 @@ if account is not None:
             if right is None or may(account.role, right):
                 first = not sections
                 sections.setdefault(section, []).append(st.Page(file, title=title, icon=icon, default=first))
-    st.navigation(sections).run()
+    st.navigation(sections, expanded=True).run()
 else:
     sign_in = st.Page("app_pages/login.py", title="Sign in", url_path="login", default=True)
-    st.navigation([sign_in], position="hidden").run()
+    organisation = st.Page("app_pages/organisation.py", title="Sign in", url_path="organisation")
+    st.navigation([sign_in, organisation], position="hidden").run()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.tdist import t_ppf
+from analysis import student_t
 
 CHANGE_COLUMNS = [
     "topic",
@@ -191,6 +191,6 @@ def _delta_interval(
         df = np.where(a + b > 0, (a + b) ** 2 / (a**2 / da + b**2 / db), np.inf)
     se2 = 2.0 * larger
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = t_ppf((1.0 + level) / 2.0, np.where(np.isfinite(df), df, 1e12)) * np.sqrt(se2)
+        half = student_t.quantiles((1.0 + level) / 2.0, df) * np.sqrt(se2)
     centre = np.asarray(delta, dtype=float)
     return centre - half, centre + half

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
+from analysis import student_t
 from analysis.scores import AxisScores, GroupStatistics
-from analysis.tdist import t_sf
+
+_NORMAL = NormalDist()
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,10 @@ def minority_tests(axis: AxisScores, stats: dict, dimension: str) -> dict[tuple[
             tests[(group, topic)] = MinorityTest(others, gap, p_value)
     if pending:
         keys, statistics, dfs = zip(*pending, strict=True)
-        p_values = 2.0 * t_sf(np.array(statistics), np.where(np.isfinite(dfs), dfs, 1e12))
+        p_values = [
+            2.0 * (1.0 - student_t.cdf(t, d)) if np.isfinite(d) else 2.0 * (1.0 - _NORMAL.cdf(t))
+            for t, d in zip(statistics, dfs, strict=True)
+        ]
         for key, p_value in zip(keys, p_values, strict=True):
             tests[key] = MinorityTest(tests[key].others, tests[key].gap, float(min(p_value, 1.0)))
     return tests

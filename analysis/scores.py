@@ -59,8 +59,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis import student_t
 from analysis.method import MethodConfig, MethodError
-from analysis.tdist import t_ppf
 from core.aggregates import Aggregates
 
 STAKEHOLDER_DIMENSION = "importance"
@@ -312,7 +312,7 @@ def welch_interval(
 ) -> tuple[np.ndarray, np.ndarray]:
     """estimate +- t(df, (1 + level) / 2) * se, elementwise (NaN stays NaN)."""
     with np.errstate(invalid="ignore"):
-        half = t_ppf((1.0 + level) / 2.0, np.where(np.isfinite(df), df, 1e12)) * se
+        half = student_t.quantiles((1.0 + level) / 2.0, df) * se
     return estimate - half, estimate + half
 
 

@@ -10,7 +10,7 @@ from survey.errors import StoreError
 
 account = require(None)  # every role
 st.title("My account")
-st.markdown(f"Signed in as **{account.email}**, {ROLE_NAMES.get(account.role, account.role)}.")
+st.markdown(f"Signed in as **{account.email}**. Role: {ROLE_NAMES.get(account.role, account.role)}.")
 st.caption(f"This sign-in ends at {account.expires_at:%Y-%m-%d %H:%M} UTC at the latest, sooner when unused.")
 with st.form("own_password", clear_on_submit=True):
     st.markdown("**A new password**")

@@ -4,9 +4,10 @@ decisions and the IRO heatmap."""
 import streamlit as st
 
 from app_pages.dma_common import chosen_assessment, has_register, result_of
-from render.dma_charts import BASIS_NAMES, dma_matrix_chart, iro_heatmap_chart
+from render.dma_charts import BASIS_NAMES, MATRIX_SUBTITLE, dma_matrix_chart, iro_heatmap_chart
+from render.numbers import number
 
-picked = chosen_assessment("Double materiality")
+picked = chosen_assessment("Double-materiality matrix")
 if picked:
     key, inputs = picked
     if has_register(inputs):
@@ -24,60 +25,78 @@ if picked:
         cols[1].metric("Material topics", f"{len(material)} of {len(topics)}")
         cols[2].metric("Flagged for calibration", int(result.iros["calibrate"].sum()))
         cols[3].metric("Decisions that could flip", int(topics["flips"].sum()))
-        left, right = st.columns([3, 2])
-        with left:
-            st.altair_chart(
-                dma_matrix_chart(result, names, width="container", height=480),
-                theme=None,
-                width="stretch",
-                key="dma_matrix_chart",
-            )
-        with right:
-            st.dataframe(
-                topics[["name", "impact_score", "financial_score", "decision", "flips"]],
-                hide_index=True,
-                key="dma_topics",
-                height=520,
-                column_config={
-                    "name": "Topic",
-                    "impact_score": st.column_config.NumberColumn("Impact", format="%.2f"),
-                    "financial_score": st.column_config.NumberColumn("Financial", format="%.2f"),
-                    "decision": "Decision",
-                    "flips": st.column_config.CheckboxColumn("Could flip"),
-                },
-            )
+        st.caption(MATRIX_SUBTITLE + ".")
+        st.altair_chart(
+            dma_matrix_chart(result, names, width="container", height=520, titled=False).properties(
+                usermeta={"embedOptions": {"renderer": "svg", "actions": False}}
+            ),
+            theme=None,
+            width="stretch",
+            key="dma_matrix_chart",
+        )
+        st.dataframe(
+            topics.assign(
+                impact=topics["impact_score"].map(lambda v: number(v, missing="no impacts")),
+                financial=topics["financial_score"].map(lambda v: number(v, missing="none")),
+            )[["name", "impact", "financial", "decision", "flips"]],
+            hide_index=True,
+            key="dma_topics",
+            width="stretch",
+            column_config={
+                "name": "Topic",
+                "impact": "Impact score",
+                "financial": "Financial score",
+                "decision": "Decision",
+                "flips": st.column_config.CheckboxColumn("Could flip"),
+            },
+        )
         st.caption(
             "A topic is material when its impact score reaches the impact threshold OR its financial score "
             "reaches the financial threshold; the two are never averaged. A topic with no impacts (or no "
             "risks and opportunities) sits at 0 on that axis. 'Could flip': material with the highest "
-            "ratings any assessor gave, not with the lowest."
+            "ratings any assessor gave, not with the lowest. On a narrow screen the chart leaves out its "
+            "labels: tap a point, or read the table."
         )
         st.subheader("IROs", anchor=False)
-        shown = result.iros[
-            [
-                "iro",
-                "topic",
-                "type",
-                "status",
-                "severity",
-                "impact_score",
-                "financial_score",
-                "n_assessors",
-                "spread",
-                "calibrate",
-                "missing_criteria",
-            ]
-        ].assign(topic=lambda f: f["topic"].map(lambda t: names.get(t, t)))
+        shown = result.iros.assign(
+            topic=[names.get(t, t) for t in result.iros["topic"]],
+            type=result.iros["type"].str.replace("_", " "),
+            **{
+                c: result.iros[c].map(lambda v: number(v, missing=""))
+                for c in ("severity", "impact_score", "financial_score")
+            },
+        )
         st.dataframe(
-            shown,
+            shown[
+                [
+                    "iro",
+                    "topic",
+                    "type",
+                    "status",
+                    "severity",
+                    "impact_score",
+                    "financial_score",
+                    "n_assessors",
+                    "spread",
+                    "calibrate",
+                    "missing_criteria",
+                ]
+            ],
             hide_index=True,
             key="dma_iros",
             width="stretch",
             column_config={
-                "severity": st.column_config.NumberColumn("Severity", format="%.2f"),
-                "impact_score": st.column_config.NumberColumn("Impact", format="%.2f"),
-                "financial_score": st.column_config.NumberColumn("Financial", format="%.2f"),
+                "iro": "IRO",
+                "topic": "Topic",
+                "type": "Type",
+                "status": "Status",
+                "severity": "Severity",
+                "impact_score": "Impact",
+                "financial_score": "Financial",
+                "n_assessors": "Assessors",
+                "spread": st.column_config.NumberColumn("Spread", format="%d"),
                 "calibrate": st.column_config.CheckboxColumn("Calibrate"),
+                "missing_criteria": "Not yet rated",
             },
         )
         with st.expander("IRO heatmap: the value of every criterion"):

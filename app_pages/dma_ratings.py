@@ -6,10 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from analysis.dma_method import CRITERION_ANCHORS, CRITERION_QUESTIONS, applicable_criteria, describe_iro
+from app_pages.access import allowed, current_account
 from app_pages.common import get_engine
 from app_pages.dma_common import chosen_assessment, has_register, needs_actor, refresh, show_error
 from core.textsafety import markdown_literal
-from services import dma
+from render.dma_disclosure import VALUE_CHAIN_WORDS
+from services import dma, rating
 from services.access import RATE
 
 picked = chosen_assessment("Rating")
@@ -41,9 +43,20 @@ if picked:
 
         st.subheader("Rate an IRO", anchor=False)
         register = inputs.register.set_index("iro")
+        account = current_account()
+        mine = (
+            rating.rateable_iros(engine=engine, assessment_key=key, assessor=account.email, role=account.role)
+            if account is not None and allowed(RATE)
+            else []
+        )
+        codes = list(register.index) if mine is None else [c for c in register.index if c in set(mine)]
+        st.caption("Assessors can also rate on the web form at /rate, on a phone as on a laptop.")
+        if not codes:
+            st.info("No IROs are assigned to you in this assessment.")
+            st.stop()
         code = st.selectbox(
             "IRO",
-            list(register.index),
+            codes,
             key="rate_iro",
             format_func=lambda c: f"{c}: {register.loc[c, 'description'][:80]}",
         )
@@ -51,7 +64,7 @@ if picked:
         st.markdown(
             f"**{markdown_literal(inputs.topic_names.get(row['topic'], row['topic']))}**"
             f" · {describe_iro(row['type'], row['status'])}"
-            f" · {markdown_literal(row['value_chain'].replace(';', ', '))}"
+            f" · {', '.join(VALUE_CHAIN_WORDS.get(p, p) for p in row['value_chain'].split(';'))}"
             f" · {row['horizon']} term" + (" · human rights" if row["human_rights"] else "")
         )
         st.text(row["description"])

@@ -45,7 +45,19 @@ if picked:
                 st.toast("Thresholds set" + (" (after ratings: the disclosure says so)" if late else ""))
                 refresh()
         if len(inputs.threshold_log):
-            st.dataframe(inputs.threshold_log, hide_index=True, key="threshold_log")
+            st.dataframe(
+                inputs.threshold_log,
+                hide_index=True,
+                key="threshold_log",
+                column_config={
+                    "set_at": st.column_config.DatetimeColumn("Set on", format="YYYY-MM-DD HH:mm"),
+                    "set_by": "By",
+                    "impact": "Impact",
+                    "financial": "Financial",
+                    "reason": "Reason",
+                    "after_ratings": st.column_config.CheckboxColumn("After ratings"),
+                },
+            )
 
         st.subheader("Calibration", anchor=False)
         flagged = result.iros[result.iros["calibrate"]]
@@ -63,7 +75,12 @@ if picked:
         ratings = inputs.ratings[
             (inputs.ratings["iro"] == target) & (inputs.ratings["criterion"] == criterion)
         ]
-        st.dataframe(ratings[["assessor", "value", "rationale"]], hide_index=True, key="cal_ratings")
+        st.dataframe(
+            ratings[["assessor", "value", "rationale"]],
+            hide_index=True,
+            key="cal_ratings",
+            column_config={"assessor": "Assessor", "value": "Value", "rationale": "Rationale"},
+        )
         with st.form("consensus_form"):
             value = st.select_slider("Agreed value", [1, 2, 3, 4, 5], value=3, key="cal_value")
             why = st.text_area("Why the assessors agreed on it", key="cal_why", max_chars=4000, height=68)
@@ -113,4 +130,16 @@ if picked:
                 else:
                     refresh()
         st.subheader("Log", anchor=False)
-        st.dataframe(inputs.events, hide_index=True, key="dma_events", width="stretch")
+        st.dataframe(
+            inputs.events,
+            hide_index=True,
+            key="dma_events",
+            width="stretch",
+            column_config={
+                "at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+                "action": "Step",
+                "state": "State after",
+                "actor": "By",
+                "reason": "Why",
+            },
+        )

@@ -78,7 +78,7 @@ def list_problems(error: ImportFailed) -> None:
 chosen = pick_assessment()
 if chosen:
     key = chosen.assessment_key
-    st.title(f"Import responses into {markdown_literal(key)}")
+    st.title(f"Import responses into {markdown_literal(key)}", anchor=False)
     st.caption(
         "Qualtrics, LimeSurvey, Google Forms, Microsoft Forms, SurveyMonkey, or a long/wide CSV or XLSX "
         "(see docs/importing.md)."

@@ -34,10 +34,15 @@ if picked:
         column_config={
             "iro": st.column_config.TextColumn("IRO", required=True, max_chars=64),
             "topic": st.column_config.SelectboxColumn(
-                "Topic", options=sorted(set(inputs.topic_order) | set(table["topic"])), required=True
+                "Topic",
+                options=list(dict.fromkeys([*inputs.topic_order, *table["topic"]])),
+                format_func=lambda t: inputs.topic_names.get(str(t), str(t)),
+                required=True,
             ),
             "sub_topic": st.column_config.TextColumn("Sub-topic", max_chars=200),
-            "type": st.column_config.SelectboxColumn("Type", options=list(IRO_TYPES), required=True),
+            "type": st.column_config.SelectboxColumn(
+                "Type", options=list(IRO_TYPES), format_func=lambda t: str(t).replace("_", " "), required=True
+            ),
             "status": st.column_config.SelectboxColumn("Status", options=list(IRO_STATUSES), required=True),
             "value_chain": st.column_config.TextColumn(
                 "Value chain", help="upstream, own_operations, downstream; several separated by ;"
@@ -120,7 +125,23 @@ if picked:
         shown = inputs.evidence.drop(columns=["id"]).assign(
             size=inputs.evidence["size"].where(inputs.evidence["kind"] == "file")
         )
-        st.dataframe(shown, hide_index=True, key="iro_evidence", width="stretch")
+        st.dataframe(
+            shown,
+            hide_index=True,
+            key="iro_evidence",
+            width="stretch",
+            column_config={
+                "iro": "IRO",
+                "kind": "Kind",
+                "label": "What it shows",
+                "url": st.column_config.LinkColumn("Link"),
+                "filename": "File",
+                "sha256": "SHA-256",
+                "size": "Bytes",
+                "added_by": "Added by",
+                "added_at": st.column_config.DatetimeColumn("Added", format="YYYY-MM-DD HH:mm"),
+            },
+        )
         target = st.selectbox("IRO", list(table["iro"]), key="evidence_iro")
         link, label = st.columns(2)
         url = link.text_input("Link (https://...)", key="evidence_url")

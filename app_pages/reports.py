@@ -13,6 +13,7 @@ from analysis.pipeline import AnalysisResult, run_files
 from app_pages.common import channel_stats, get_engine, load_data, pick_assessment, result_for
 from core.textsafety import markdown_literal
 from render.pack import report_pack
+from services.audit import audit_files
 from services.methods import method_history
 
 FILES = {
@@ -30,6 +31,7 @@ FILES = {
     "heatmap.svg": ("Group heatmap (SVG)", "image/svg+xml"),
     "disclosure.md": ("Methodology disclosure (Markdown)", "text/markdown"),
     "method.json": ("Method record (JSON)", "application/json"),
+    "audit.csv": ("Audit trail (CSV)", "text/csv"),
 }
 
 
@@ -69,6 +71,7 @@ if chosen:
     files = pack_files(
         key, chosen.key(), json.dumps(result.method, sort_keys=True, default=str), result, stats
     )
+    files = {**files, **audit_files(engine=get_engine(), assessment=key)}  # read fresh each run
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
         for name, content in files.items():

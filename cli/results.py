@@ -74,6 +74,12 @@ def run(
         str | None,
         typer.Option(help="YAML method file (default: the assessment's stored method, else the defaults)."),
     ] = None,
+    dma_preset: Annotated[
+        str | None,
+        typer.Option(
+            help="Double-materiality scoring preset: default, max_override, mean_max, human_rights_weighted."
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Analyse an assessment: scores with intervals, tiers with p_tier, agreement, changes, method."""
@@ -81,6 +87,7 @@ def run(
     from analysis.pipeline import RUN_FILES, run_files
     from analysis.rules import UNCERTAIN_P_TIER
     from services import dma
+    from services.audit import audit_files
     from services.results import analyse_inputs, analysis_inputs, method_file
 
     engine = open_engine(db)
@@ -88,15 +95,22 @@ def run(
     if dma.has_register(engine=engine, assessment_key=assessment) and not dma.has_survey(
         engine=engine, assessment_key=assessment
     ):
-        write_dma_only(engine, assessment, out)
+        write_dma_only(engine, assessment, out, dma_preset)
         return
     inputs = analysis_inputs(engine=engine, assessment_key=assessment, method=chosen)
     result = analyse_inputs(inputs)
 
-    def dma_files(contents: dict[str, bytes]) -> dict[str, bytes]:
-        return dma.run_files(engine=engine, assessment_key=assessment, workbook=contents["report.xlsx"])
+    def dma_and_audit_files(contents: dict[str, bytes]) -> dict[str, bytes]:
+        return {
+            **dma.run_files(
+                engine=engine, assessment_key=assessment, workbook=contents["report.xlsx"], preset=dma_preset
+            ),
+            **audit_files(engine=engine, assessment=assessment),
+        }
 
-    pack = write_report_pack(result, out, inputs.channel_stats, with_files=run_files(result), extra=dma_files)
+    pack = write_report_pack(
+        result, out, inputs.channel_stats, with_files=run_files(result), extra=dma_and_audit_files
+    )
     tiers = result.topics["tier"].value_counts()
     summary = ", ".join(f"{tiers[name]} {name}" for name in ["high", "material", "low"] if name in tiers)
     unstable = result.topics.loc[result.topics["p_tier"] < UNCERTAIN_P_TIER, "topic"].tolist()
@@ -111,14 +125,15 @@ def run(
         typer.echo(
             "Wrote the double-materiality files: iros.csv, dma_topics.csv, dma_matrix, dma_disclosure.md."
         )
+    typer.echo("Wrote the audit trail: audit.csv, audit.json, audit-check.txt.")
 
 
-def write_dma_only(engine: Engine, assessment: str, out: str) -> None:
+def write_dma_only(engine: Engine, assessment: str, out: str, preset: str | None = None) -> None:
     """An assessment with an IRO register and no survey responses: the double-materiality files
     only, written as a whole folder like the report pack."""
     from core.files import replace_folder
     from services import dma
 
-    files = replace_folder(Path(out), dma.run_files(engine=engine, assessment_key=assessment))
+    files = replace_folder(Path(out), dma.run_files(engine=engine, assessment_key=assessment, preset=preset))
     typer.echo(f"Assessment '{assessment}' has no survey responses: double materiality only.")
     typer.echo(f"Wrote {', '.join(path.name for path in files)} to {out}.")

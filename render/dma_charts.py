@@ -19,9 +19,15 @@ BASIS_NAMES = {
     "financial": "Material on financial",
     "none": "Not material",
 }
+MATRIX_SUBTITLE = "Material when impact OR financial score reaches its threshold; never averaged"
 IMPACT_AXIS = "Impact materiality (score 0-5)"
 FINANCIAL_AXIS = "Financial materiality (score 0-5)"
 LABEL_WIDTH = 170
+# Below this plot width (a phone) the labels would run into each other: the points keep their
+# tooltips and the topic table follows the chart.
+NARROW_PLOT = 420
+LABELS_ON_WIDE_CHARTS = alt.condition(f"width < {NARROW_PLOT}", alt.value(0), alt.value(1))
+RIGHT_LABELS_FROM = 2.5  # financial score from which a point's label goes on its left
 
 
 def matrix_frame(result: DmaResult, topic_names: dict[str, str]) -> pd.DataFrame:
@@ -44,7 +50,12 @@ def matrix_frame(result: DmaResult, topic_names: dict[str, str]) -> pd.DataFrame
 
 
 def dma_matrix_chart(
-    result: DmaResult, topic_names: dict[str, str], *, width: int | str = 560, height: int = 460
+    result: DmaResult,
+    topic_names: dict[str, str],
+    *,
+    width: int | str = 560,
+    height: int = 460,
+    titled: bool = True,
 ) -> alt.LayerChart | alt.FacetChart:
     """Impact score (y) against financial score (x); dashed lines at the two thresholds; a topic
     is material when it lies above the impact line OR right of the financial line."""
@@ -70,8 +81,20 @@ def dma_matrix_chart(
             alt.Tooltip("flips:N", title="Flips within the assessors' range"),
         ],
     )
-    labels = base.mark_text(align="left", dx=8, dy=-6, fontSize=11).encode(text="name:N")
-    layers: list[alt.Chart] = [points, labels]
+    # labels run right of their point, or left of it in the right part of the plot so that they
+    # stay inside the chart
+    right_part = alt.datum.financial >= RIGHT_LABELS_FROM
+    labels = (
+        base.mark_text(align="left", dx=8, dy=-6, fontSize=11)
+        .encode(text="name:N", opacity=LABELS_ON_WIDE_CHARTS)
+        .transform_filter(~right_part)
+    )
+    labels_left = (
+        base.mark_text(align="right", dx=-8, dy=-6, fontSize=11)
+        .encode(text="name:N", opacity=LABELS_ON_WIDE_CHARTS)
+        .transform_filter(right_part)
+    )
+    layers: list[alt.Chart] = [points, labels, labels_left]
     thresholds = result.method["thresholds"]
     lines = []
     if thresholds.get("impact") is not None:
@@ -107,14 +130,9 @@ def dma_matrix_chart(
                 .encode(x="value:Q", text="text:N")
             )
         layers = [rule, text, *layers]
-    chart = alt.layer(*layers).properties(
-        width=width,
-        height=height,
-        title=alt.Title(
-            "Double materiality",
-            subtitle="Material when impact OR financial score reaches its threshold; never averaged",
-        ),
-    )
+    chart = alt.layer(*layers).properties(width=width, height=height)
+    if titled:
+        chart = chart.properties(title=alt.Title("Double materiality", subtitle=MATRIX_SUBTITLE))
     chart.config = chart_config()
     return chart
 

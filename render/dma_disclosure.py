@@ -74,12 +74,15 @@ def process_section(report: DmaReport) -> Section:
     ]
     impacts = register["type"].isin(["negative_impact", "positive_impact"]).any()
     financial = register["type"].isin(["risk", "opportunity"]).any()
+    formulas = result.method["formulas"]
     if impacts:
         paragraphs.append(
             "Impacts were rated gross, before mitigation, on scale, scope and, for negative impacts, "
-            "irremediability, and on likelihood when potential. Severity is the mean of these "
-            "characteristics; a potential impact's score is severity x likelihood / 5, except a potential "
-            "negative human-rights impact, whose severity takes precedence over its likelihood."
+            "irremediability, and on likelihood when potential. Severity is "
+            f"{formulas['severity_negative_impact']} for a negative impact and "
+            f"{formulas['severity_positive_impact']} for a positive one; a potential impact's score is "
+            "severity x likelihood / 5, and a potential negative human-rights impact's is "
+            f"{formulas['impact_score_potential_negative_human_rights']}."
         )
     if financial:
         paragraphs.append(
@@ -93,10 +96,7 @@ def process_section(report: DmaReport) -> Section:
         "score among its IROs; positive and negative impacts are not netted."
     )
     if result.method.get("preset", "default") != "default":
-        paragraphs.append(
-            f"Scores use the '{result.method['preset']}' preset: "
-            f"{result.method['formulas']['severity_negative_impact']}."
-        )
+        paragraphs.append(f"These formulas are the '{result.method['preset']}' preset, not the default rule.")
     return Section("Process and criteria", "ESRS 2 IRO-1 (53 a, b, c); ESRS 1 AR 9-15", paragraphs)
 
 

@@ -18,5 +18,7 @@ arguments. What touches no database a face takes from where it lives: the error 
 - :mod:`services.methods`: saving a method (with its reason) and the method log.
 - :mod:`services.data`: imports of survey-tool exports, assessment files, the integrity check.
 - :mod:`services.responding`: the stakeholder's survey page.
-- :mod:`services.access`: the committee password.
+- :mod:`services.accounts`: accounts, signing in and out, sessions, the first admin.
+- :mod:`services.access`: the roles and their rights.
+- :mod:`services.audit`: the audit trail: who acts, listing, export, the chain's check.
 """

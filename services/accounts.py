@@ -186,38 +186,37 @@ def sign_in(
     device = _device_of(key, address, device_cookie)
     scopes = accounts_signin.scopes(address, client, device)
     settings = get_settings()
-    with transaction(engine, write=False) as session:
-        held = [
-            accounts_signin.lock_seconds_left(session=session, scope=scope)
-            for name, scope in scopes.items()
-            if not (name == "account" and device)  # a browser that knew the password before
-        ]
+    with transaction(engine) as session:  # the locks' check and this attempt's count, as one step
+        held, started = accounts_signin.charge(
+            session=session,
+            scopes=scopes,
+            exempt=frozenset({"account"}) if device else frozenset(),  # a browser that knew the password
+        )
+        if held > 0:
+            message, wait = _wait_message(held)
+            return SignInResult(None, message, retry_after=wait)
         account = accounts.find_account(session=session, email=address)
         stored = account.password_hash if account is not None and not account.disabled else None
-    if max(held, default=0.0) > 0:
-        message, wait = _wait_message(max(held))
-        return SignInResult(None, message, retry_after=wait)
     right = auth.verify_password(password, stored or auth.DUMMY_HASH) and stored is not None
     with transaction(engine) as session:
         if not right:
-            started = max(accounts_signin.count_failure(session=session, scope=s) for s in scopes.values())
+            lock = max(started.values(), default=0.0)
             audit.record(
                 session=session,
                 actor=address or "(no address)",
                 action="signin.failed",
                 object=f"account {address}",
-                after={"client": client[:64], "lock_seconds": started}
-                if started
-                else {"client": client[:64]},
+                after={"client": client[:64], "lock_seconds": lock} if lock else {"client": client[:64]},
             )
-            if started:
-                message, wait = _wait_message(started)
+            if lock:
+                message, wait = _wait_message(lock)
                 return SignInResult(None, f"{WRONG} {message}", retry_after=wait)
             return SignInResult(None, WRONG)
         assert account is not None
         for name in ("client", "device"):
             if name in scopes:
                 accounts_signin.clear(session=session, scope=scopes[name])
+        accounts_signin.refund(session=session, scope=scopes["account"], lock_started=started["account"] > 0)
         token, expires = accounts_signin.start_session(
             session=session, account=account, hours=settings.session_hours
         )
@@ -235,25 +234,6 @@ def sign_in(
         cookie=accounts_signin.sign(key, token),
         device_cookie=accounts_signin.sign(key, f"{address}|{device}"),
     )
-
-
-def start_session(*, engine: Engine, email: str, via: str) -> tuple[SignedIn, str]:
-    """A session for an account whose identity was proven elsewhere (`via`: the identity
-    provider); returns the account and the session cookie's value. Raises NotFound or
-    AccessDenied for an unknown or disabled account."""
-    settings = get_settings()
-    key = _key(engine)
-    with transaction(engine) as session:
-        account = accounts.get_account(session=session, email=email)
-        if account.disabled:
-            raise AccessDenied(f"the account {account.email} is disabled")
-        token, expires = accounts_signin.start_session(
-            session=session, account=account, hours=settings.session_hours
-        )
-        audit.record(
-            session=session, actor=account.email, action=f"signin.{via}", object=f"account {account.email}"
-        )
-        return SignedIn(account.email, account.role, expires), accounts_signin.sign(key, token)
 
 
 def _token(engine: Engine, cookie: str | None) -> str | None:

@@ -126,3 +126,25 @@ def verify(*, engine: Engine) -> tuple[int, list[str]]:
     with transaction(engine, write=False) as session:
         count, problems = audit.verify_chain(session=session)
     return count, [str(p) for p in problems]
+
+
+def audit_files(*, engine: Engine, assessment: str) -> dict[str, bytes]:
+    """The audit trail's part of an assessment's report pack: its entries as CSV and JSON, and
+    the check of the whole chain (``audit-check.txt``) with the newest entry's hash, which an
+    assurance provider can note down to see later whether the trail was rewritten."""
+    rows = audit_rows(engine=engine, assessment=assessment)
+    count, problems = verify(engine=engine)
+    with transaction(engine, write=False) as session:
+        newest = audit.entries(session=session)[-1:] if count else []
+    lines = [
+        f"Audit trail of the database: {count} entries.",
+        f"Entries about assessment {assessment}: {len(rows)} (audit.csv, audit.json).",
+        f"Newest entry: {newest[0].id}, hash {newest[0].hash}" if newest else "No entries yet.",
+        "Hash chain: intact." if not problems else "Hash chain: BROKEN:",
+        *[f"  {p}" for p in problems],
+    ]
+    return {
+        "audit.csv": formatted(rows, "csv").encode("utf-8"),
+        "audit.json": formatted(rows, "json").encode("utf-8"),
+        "audit-check.txt": ("\n".join(lines) + "\n").encode("utf-8"),
+    }

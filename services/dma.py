@@ -10,6 +10,7 @@ assessment, a type changed under ratings) is refused by the store (:mod:`survey.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,13 @@ from analysis.dma_inputs import (
     validate_ratings,
     validate_register_file,
 )
-from analysis.dma_method import DmaMethod, DmaThresholds, applicable_criteria, thresholds_from_dict
+from analysis.dma_method import (
+    DmaMethod,
+    DmaThresholds,
+    applicable_criteria,
+    dma_method_from_dict,
+    thresholds_from_dict,
+)
 from core.formats import csv_text
 from core.textsafety import neutralise_formula
 from render.dma_disclosure import DmaReport
@@ -85,6 +92,8 @@ def import_register(
             session=session,
             assessment_key=assessment_key,
             action=f"register imported from {name[:120]}",
+            audit_action="iro.register.import",
+            details=counts,
             new_state=iro.state(session=session, assessment_key=assessment_key),
             actor=actor,
             reason=f"{counts['added']} added, {counts['updated']} updated",
@@ -108,6 +117,8 @@ def save_register(*, engine: Engine, assessment_key: str, table: pd.DataFrame, a
                 session=session,
                 assessment_key=assessment_key,
                 action="register edited",
+                audit_action="iro.register.edit",
+                details=counts,
                 new_state=iro.state(session=session, assessment_key=assessment_key),
                 actor=actor,
                 reason=", ".join(f"{n} {what}" for what, n in counts.items()),
@@ -160,6 +171,7 @@ def carry_forward(
             session=session,
             assessment_key=assessment_key,
             action=f"register carried forward from {source_key}",
+            audit_action="iro.register.carry_forward",
             new_state=iro.state(session=session, assessment_key=assessment_key),
             actor=actor,
             reason=f"{counts['added']} IROs copied without ratings; {len(present & set(source['iro']))} kept",
@@ -190,6 +202,16 @@ def add_evidence(
             filename=filename,
             content=content,
         )
+        iro.record_event(
+            session=session,
+            assessment_key=assessment_key,
+            action=f"evidence for {iro_id}",
+            new_state=iro.state(session=session, assessment_key=assessment_key),
+            actor=actor,
+            reason=(filename or url)[:300],
+            audit_action="iro.evidence.add",
+            details={"iro": iro_id, "kind": added.kind, "sha256": added.sha256, "url": added.url},
+        )
         return added.sha256
 
 
@@ -217,6 +239,8 @@ def _store_ratings(
             session=session,
             assessment_key=assessment_key,
             action=f"ratings from {name[:120]}",
+            audit_action="iro.rating.save",
+            details=counts,
             new_state="rating" if current == "draft" else current,
             actor=actor,
             reason=f"{counts['added']} added, {counts['replaced']} replaced",
@@ -292,6 +316,8 @@ def set_consensus(
             session=session,
             assessment_key=assessment_key,
             action=f"consensus {iro_id} {criterion} = {value if value is not None else 'removed'}",
+            audit_action="dma.consensus.set",
+            details={"iro": iro_id, "criterion": criterion, "value": value},
             new_state=iro.state(session=session, assessment_key=assessment_key),
             actor=actor,
             reason=rationale.strip()[:2000],
@@ -326,6 +352,8 @@ def set_thresholds(
             session=session,
             assessment_key=assessment_key,
             action=f"thresholds impact {impact} financial {financial}",
+            audit_action="dma.thresholds.set",
+            details={"impact": impact, "financial": financial, "after_ratings": record.after_ratings},
             new_state=iro.state(session=session, assessment_key=assessment_key),
             actor=actor,
             reason=reason.strip(),
@@ -344,6 +372,7 @@ def advance(*, engine: Engine, assessment_key: str, actor: str, reason: str = ""
             session=session,
             assessment_key=assessment_key,
             action=f"moved to {new}",
+            audit_action="dma.advance",
             new_state=new,
             actor=actor,
             reason=reason,
@@ -488,6 +517,7 @@ def sign_off(*, engine: Engine, assessment_key: str, actor: str, reason: str = "
             session=session,
             assessment_key=assessment_key,
             action="signed off",
+            audit_action="dma.sign_off",
             new_state="signed_off",
             actor=actor,
             reason=reason,
@@ -505,6 +535,7 @@ def reopen(*, engine: Engine, assessment_key: str, actor: str, reason: str) -> N
             session=session,
             assessment_key=assessment_key,
             action="reopened",
+            audit_action="dma.reopen",
             new_state="calibration",
             actor=actor,
             reason=reason,
@@ -535,13 +566,21 @@ def report_of(inputs: DmaInputs, result: DmaResult | None = None) -> DmaReport:
     )
 
 
-def run_files(*, engine: Engine, assessment_key: str, workbook: bytes | None = None) -> dict[str, bytes]:
+def run_files(
+    *, engine: Engine, assessment_key: str, workbook: bytes | None = None, preset: str | None = None
+) -> dict[str, bytes]:
     """The double-materiality files of `materiality run` (empty when the assessment has no
     register): :data:`render.dma_pack.DMA_RUN_FILES`, the pack files, and `workbook` (the
-    report's ``report.xlsx``) with the register sheets added."""
+    report's ``report.xlsx``) with the register sheets added. `preset` names a scoring preset
+    other than the default (:data:`analysis.dma_method.PRESETS`); the files record it."""
     if not has_register(engine=engine, assessment_key=assessment_key):
         return {}
-    report = report_of(dma_inputs(engine=engine, assessment_key=assessment_key))
+    inputs = dma_inputs(engine=engine, assessment_key=assessment_key)
+    if preset is not None:
+        inputs = dataclasses.replace(
+            inputs, method=dma_method_from_dict({"preset": preset}, source="--dma-preset")
+        )
+    report = report_of(inputs)
     files = {**dma_run_files(report), **dma_pack(report)}
     if workbook is not None:
         files["report.xlsx"] = add_dma_sheets(workbook, report)

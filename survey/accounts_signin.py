@@ -6,15 +6,17 @@ database (so every app server that shares it shares the count).
 was last used and when it expires. A session ends when signed out, after the idle time, at its
 expiry, or when the account's password, role or status changes.
 
-**The throttle.** Wrong passwords are counted per *scope*: the account, the client (its IP
-address) and the browser (a device cookie set at a successful sign-in, which says "this
-browser knew the password of this account before"). At :data:`LIMIT` wrong passwords within
-:data:`WINDOW` a scope is locked for 15 s, then 30 s, 60 s ... up to 15 minutes at each further
-lock; an attempt during a lock is answered at once with the seconds left, without checking the
-password, and nothing ever sleeps. A locked *account* refuses only browsers without its device
-cookie: the person who signed in from this browser before is never kept out by someone else's
-guessing (OWASP's "device cookies" scheme), while a guesser without the cookie is held to the
-account's limit however many addresses it comes from.
+**The throttle.** Each attempt is counted before its password is checked (in the same write
+transaction as the check of the locks, so concurrent attempts cannot slip past the limit) and
+taken back when the password was right. Wrong passwords are so counted per *scope*: the
+account, the client (its IP address) and the browser (a device cookie set at a successful
+sign-in, which says "this browser knew the password of this account before"). At :data:`LIMIT` wrong
+passwords within :data:`WINDOW` a scope is locked for 15 s, then 30 s, 60 s ... up to 15
+minutes at each further lock; an attempt during a lock is answered at once with the seconds
+left, without checking the password, and nothing ever sleeps. A locked *account* refuses only
+browsers without its device cookie: the person who signed in from this browser before is never
+kept out by someone else's guessing (OWASP's "device cookies" scheme), while a guesser without
+the cookie is held to the account's limit however many addresses it comes from.
 """
 
 from __future__ import annotations
@@ -99,10 +101,8 @@ def lock_seconds_left(*, session: Session, scope: str, now: datetime | None = No
     return max(0.0, (until - now).total_seconds()) if until is not None else 0.0
 
 
-def count_failure(*, session: Session, scope: str, now: datetime | None = None) -> float:
-    """Count a wrong password against `scope`; returns the seconds of the lock that this failure
-    started (0: none). Runs in a write transaction, so concurrent counts do not overwrite."""
-    now = now or utcnow()
+def _locked_row(session: Session, scope: str, now: datetime) -> SignInThrottle:
+    """The scope's row, made if missing, locked until the transaction ends (PostgreSQL)."""
     session.execute(
         _insert(session)(table_of(SignInThrottle))
         .values(scope=scope, window_start=now, failures=0, locks=0)
@@ -115,6 +115,10 @@ def count_failure(*, session: Session, scope: str, now: datetime | None = None) 
         .execution_options(populate_existing=True)
     )
     assert row is not None
+    return row
+
+
+def _count(row: SignInThrottle, now: datetime) -> float:
     window_start = _aware(row.window_start) or now
     locked_until = _aware(row.locked_until)
     if now - window_start >= WINDOW:
@@ -129,6 +133,45 @@ def count_failure(*, session: Session, scope: str, now: datetime | None = None) 
     row.locked_until = now + timedelta(seconds=seconds)
     row.window_start, row.failures = now, 0
     return float(seconds)
+
+
+def charge(
+    *, session: Session, scopes: dict[str, str], exempt: frozenset[str] = frozenset()
+) -> tuple[float, dict[str, float]]:
+    """One attempt: the rows of its scopes are locked (in one order, so two attempts never wait
+    on each other crosswise); if any scope but the `exempt` ones is locked, the seconds left and
+    nothing counted; else the attempt is counted against every scope, as if its password were
+    wrong (:func:`refund` takes that back), with the lock each count started."""
+    now = utcnow()
+    rows = {
+        name: _locked_row(session, scope, now) for name, scope in sorted(scopes.items(), key=lambda i: i[1])
+    }
+    held = 0.0
+    for name, row in rows.items():
+        until = _aware(row.locked_until)
+        if name not in exempt and until is not None:
+            held = max(held, (until - now).total_seconds())
+    if held > 0:
+        return held, {}
+    return 0.0, {name: _count(row, now) for name, row in rows.items()}
+
+
+def refund(*, session: Session, scope: str, lock_started: bool) -> None:
+    """Take back a failure counted before the password was checked, which turned out right
+    (and the lock that count started, if it did)."""
+    row = session.scalar(
+        select(SignInThrottle)
+        .where(SignInThrottle.scope == scope)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if row is None:
+        return
+    if lock_started:
+        row.locked_until, row.locks = None, max(0, row.locks - 1)
+        row.failures = LIMIT - 1
+    else:
+        row.failures = max(0, row.failures - 1)
 
 
 def clear(*, session: Session, scope: str) -> None:

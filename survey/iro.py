@@ -16,9 +16,10 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from survey import audit
 from survey.assessments import get_assessment
 from survey.errors import NotFound, StoreError
 from survey.iro_models import (
@@ -29,7 +30,7 @@ from survey.iro_models import (
     IroEvidence,
     IroRating,
 )
-from survey.models import Assessment, RatingHistogram, Response, StakeholderGroup, Topic, utcnow
+from survey.models import Assessment, RatingHistogram, Response, StakeholderGroup, Topic, table_of, utcnow
 
 STATES = ("draft", "rating", "calibration", "signed_off")
 REGISTER_COLUMNS = [
@@ -93,20 +94,36 @@ def ensure_open(*, session: Session, assessment_key: str) -> Assessment:
 
 
 def record_event(
-    *, session: Session, assessment_key: str, action: str, new_state: str, actor: str, reason: str = ""
+    *,
+    session: Session,
+    assessment_key: str,
+    action: str,
+    new_state: str,
+    actor: str,
+    reason: str = "",
+    audit_action: str = "dma.step",
+    details: dict[str, Any] | None = None,
 ) -> DmaEvent:
-    """Log one workflow step with its actor and reason; `new_state` is the state after it."""
+    """Log one workflow step with its actor and reason (`new_state` is the state after it), and
+    append it to the audit trail as `audit_action` (``iro.rating.*`` needs the right to rate,
+    every other action the right to change; :class:`survey.accounts_roles.AccessDenied`
+    otherwise, and the caller's transaction rolls back)."""
     if new_state not in STATES:
         raise StoreError(f"unknown state {new_state!r} (known: {', '.join(STATES)})")
     if len(reason) > 2000:
         raise StoreError("a reason may have 2000 characters")
     assessment = get_assessment(session=session, key=assessment_key)
+    who = _actor(actor)
+    audit.record(
+        session=session,
+        actor=who,
+        action=audit_action,
+        object=f"double materiality of assessment {assessment_key}",
+        after={"step": action, "state": new_state, "reason": reason.strip(), **(details or {})},
+        assessment=assessment_key,
+    )
     event = DmaEvent(
-        assessment_id=assessment.id,
-        action=action,
-        state=new_state,
-        actor=_actor(actor),
-        reason=reason.strip(),
+        assessment_id=assessment.id, action=action[:64], state=new_state, actor=who, reason=reason.strip()
     )
     session.add(event)
     session.flush()
@@ -350,24 +367,29 @@ def save_ratings(*, session: Session, assessment_key: str, rows: pd.DataFrame) -
     }
     counts = {"added": 0, "replaced": 0}
     now = utcnow()
-    for row in rows.to_dict("records"):
-        key = (ids[row["iro"]], row["assessor"], row["criterion"])
+    new: list[dict[str, Any]] = []
+    for assessor, code, criterion, value, rationale in zip(
+        rows["assessor"], rows["iro"], rows["criterion"], rows["value"], rows["rationale"], strict=True
+    ):
+        key = (ids[code], assessor, criterion)
         current = stored.get(key)
         if current is None:
-            session.add(
-                IroRating(
-                    iro_id=key[0],
-                    assessor=key[1],
-                    criterion=key[2],
-                    value=int(row["value"]),
-                    rationale=row["rationale"],
-                    rated_at=now,
-                )
+            new.append(
+                {
+                    "iro_id": key[0],
+                    "assessor": assessor,
+                    "criterion": criterion,
+                    "value": int(value),
+                    "rationale": rationale,
+                    "rated_at": now,
+                }
             )
-            counts["added"] += 1
-        elif (current.value, current.rationale) != (int(row["value"]), row["rationale"]):
-            current.value, current.rationale, current.rated_at = int(row["value"]), row["rationale"], now
+        elif (current.value, current.rationale) != (int(value), rationale):
+            current.value, current.rationale, current.rated_at = int(value), rationale, now
             counts["replaced"] += 1
+    for start in range(0, len(new), 5000):
+        session.execute(insert(table_of(IroRating)), new[start : start + 5000])
+    counts["added"] = len(new)
     session.flush()
     return counts
 

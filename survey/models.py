@@ -383,4 +383,5 @@ class AuditEntry(Base):
 
 # The double-materiality tables live in their own module on the same base; importing it here
 # puts them in `Base.metadata` wherever the schema is used.
+from survey import iro_assignment_models as _iro_assignment_models  # noqa: E402, F401
 from survey import iro_models as _iro_models  # noqa: E402, F401

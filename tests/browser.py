@@ -27,16 +27,24 @@ def free_port() -> int:
 
 @contextmanager
 def streamlit_app(
-    database_url: str, log_path: Path, *, password: str, debug_log: bool = False
+    database_url: str,
+    log_path: Path,
+    *,
+    password: str,
+    debug_log: bool = False,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port over `database_url`; yields its base URL
-    once it answers its health check (the server's output goes to `log_path`)."""
-    port = free_port()
+    """`streamlit run app.py` on a free loopback port (or `port`) over `database_url`, with the
+    environment plus `env`; yields its base URL once it answers its health check (the server's
+    output goes to `log_path`)."""
+    port = port or free_port()
     env = {
         **os.environ,
         "MATERIALITY_DATABASE_URL": database_url,
         "MATERIALITY_ADMIN_PASSWORD": password,
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        **(env or {}),
     }
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),

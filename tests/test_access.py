@@ -34,7 +34,7 @@ from web.survey import SurveyWeb
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "navigation.py")
-PUBLIC_PAGES = {"app_pages/login.py"}
+PUBLIC_PAGES = {"app_pages/login.py", "app_pages/organisation.py"}
 SMALL_GROUP, SMALL_GROUP_NAME = "media_ngos", "Media and NGOs"  # 4 respondents in the demo's 2019
 
 

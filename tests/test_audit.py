@@ -226,3 +226,14 @@ def test_the_chain_survives_a_round_trip_through_the_database(engine):
         session.execute(text("SELECT 1"))
         count, problems = audit.verify_chain(session=session)
     assert count == 1 and not problems
+
+
+def test_the_report_pack_holds_the_assessments_audit_trail(changed, tmp_path):
+    out = tmp_path / "run"
+    result = cli("run", "-a", "2024", "--out", str(out), "--db", url_of(changed))
+    assert result.exit_code == 0, result.output
+    assert "Wrote the audit trail: audit.csv, audit.json, audit-check.txt." in result.output
+    rows = json.loads((out / "audit.json").read_text())
+    assert [r["action"] for r in rows] == ["assessment.create", "method.save", "assessment.status"]
+    check_text = (out / "audit-check.txt").read_text()
+    assert "Hash chain: intact." in check_text and f"hash {rows[-1]['hash']}" in check_text

@@ -331,3 +331,46 @@ def test_a_disabled_account_cannot_sign_in_and_its_sessions_end(ann):
     with transaction(ann) as session:
         session.execute(update(Account).where(Account.email == "ann@example.com").values(disabled=False))
     assert accounts.sign_in(engine=ann, email="ann@example.com", password=GOOD, client="c").ok
+
+
+def test_the_docs_name_only_commands_that_exist():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "docs" / "accounts.md").read_text() + (root / "README.md").read_text()
+    named = set(re.findall(r"materiality users ([a-z-]+)", text))
+    assert {"add", "list", "reset-password", "role", "disable", "enable"} <= named
+    listed = runner.invoke(app, ["users", "--help"]).output
+    for command in named:
+        assert command in listed, command
+    assert "--actor" in runner.invoke(app, ["--help"]).output
+    assert "--since" in runner.invoke(app, ["audit", "--help"]).output
+
+
+def test_concurrent_guesses_cannot_slip_past_the_limit(ann):
+    """Twenty guesses at once from twenty clients: only ten have their password checked."""
+    import threading
+
+    results = []
+
+    def one(n: int) -> None:
+        results.append(guess(ann, f"10.1.0.{n}"))
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    checked = [r for r in audit.audit_rows(engine=ann) if r["action"] == "signin.failed"]
+    assert len(results) == 20 and len(checked) == 10
+    assert sum(1 for r in results if r.retry_after) >= 10
+
+
+def test_a_right_password_as_the_tenth_attempt_gets_in_and_is_not_counted_as_wrong(ann):
+    for _ in range(9):
+        guess(ann, "10.2.0.1")
+    assert accounts.sign_in(engine=ann, email="ann@example.com", password=GOOD, client="10.2.0.1").ok
+    assert guess(ann, "10.2.0.2").retry_after == 15  # the tenth wrong one in the minute
+    checked = [r for r in audit.audit_rows(engine=ann) if r["action"] == "signin.failed"]
+    assert len(checked) == 10

@@ -223,3 +223,21 @@ def test_demo_adds_a_double_materiality_assessment(tmp_path):
     assert "ip_protection" not in material
     assert set(result.topics["basis"]) == {"both", "impact", "financial", "none"}
     engine.dispose()
+
+
+def test_run_with_another_preset_records_it(worked, tmp_path):
+    _, url = worked
+    out = tmp_path / "weighted"
+    args = ["run", "--assessment", "2025", "--out", str(out), "--db", url]
+    result = CliRunner().invoke(app, [*args, "--dma-preset", "human_rights_weighted"])
+    assert result.exit_code == 0, result.output
+    iros = pd.read_csv(out / "iros.csv").set_index("iro")
+    # N3: severity 11/3 weighted 3:1 with likelihood 1: (11 + 1) / 4 = 3.0, still at the threshold
+    assert close(iros.loc["N3", "impact_score"], 3.0) and iros.loc["N3", "impact_material"]
+    assert close(iros.loc["N2", "impact_score"], 2.1)  # not a human-rights impact: unchanged
+    text = (out / "dma_disclosure.md").read_text()
+    assert "(3 x severity + 1 x likelihood) / 4" in text
+    assert "These formulas are the 'human_rights_weighted' preset, not the default rule." in text
+    refused = CliRunner().invoke(app, [*args, "--dma-preset", "loudest"])
+    assert refused.exit_code == 1
+    assert "--dma-preset: field 'preset'" in refused.output

@@ -11,7 +11,7 @@ import streamlit as st
 from accounts_helpers import sign_in
 from streamlit.testing.v1 import AppTest
 
-from services import dma
+from services import dma, rating
 from services.assessments import create_assessment, create_demo
 from survey.db import create_db_engine
 from survey.iro_catalog import load_named_catalog
@@ -21,7 +21,7 @@ APP = str(Path(__file__).resolve().parent.parent / "navigation.py")
 PAGES = {
     "app_pages/iro_register.py": "IRO register: ",
     "app_pages/dma_ratings.py": "Rating: ",
-    "app_pages/dma_matrix.py": "Double materiality: ",
+    "app_pages/dma_matrix.py": "Double-materiality matrix: ",
     "app_pages/dma_signoff.py": "Calibration and sign-off: ",
 }
 
@@ -104,6 +104,18 @@ def test_matrix_page_shows_the_demo_decisions(engine):
 
 def test_rating_page_saves_an_assessors_ratings_and_refuses_a_missing_rationale(engine):
     at = page("app_pages/dma_ratings.py", "2020", actor="new.assessor@example.com", role="assessor")
+    assert "No IROs are assigned to you in this assessment." in texts(
+        at
+    )  # an assessor rates what is assigned
+    rating.assign(
+        engine=engine,
+        assessment_key="2020",
+        iros=["CUS-3", "SUP-1"],
+        assessor="new.assessor@example.com",
+        actor="ann@example.com",
+    )
+    at = page("app_pages/dma_ratings.py", "2020", actor="new.assessor@example.com", role="assessor")
+    assert [o.split(":")[0] for o in at.selectbox(key="rate_iro").options] == ["CUS-3", "SUP-1"]
     progress = table(at, "rating_progress")
     assert len(progress) == 4 and (progress["share"] == 1.0).all()
     at.selectbox(key="rate_iro").set_value("CUS-3").run()  # an actual positive impact: scale and scope

@@ -348,3 +348,78 @@ def test_backup_carries_the_register_and_check_finds_tampered_evidence(engine, d
     report = check_database(engine)
     assert not report.ok
     assert any("do not match their SHA-256" in line for line in report.lines())
+
+
+def test_every_change_is_in_the_audit_trail_and_roles_are_checked(engine, assessment, tmp_path):
+    from services import accounts
+    from services.audit import audit_rows
+    from survey.accounts_roles import AccessDenied
+
+    dma.import_register(engine=engine, assessment_key=assessment, path=write_register(tmp_path), actor="ana")
+    dma.import_ratings(engine=engine, assessment_key=assessment, path=write_ratings(tmp_path), actor="ana")
+    dma.set_thresholds(
+        engine=engine, assessment_key=assessment, impact=3, financial=2.5, reason="policy", actor="bo"
+    )
+    dma.add_evidence(
+        engine=engine, assessment_key=assessment, iro_id="R1", actor="bo", url="https://example.org/p"
+    )
+    rows = [
+        r
+        for r in audit_rows(engine=engine, assessment=assessment)
+        if r["action"].startswith(("iro.", "dma."))
+    ]
+    assert [(r["action"], r["actor"]) for r in rows] == [
+        ("iro.register.import", "ana"),
+        ("iro.rating.save", "ana"),
+        ("dma.thresholds.set", "bo"),
+        ("iro.evidence.add", "bo"),
+    ]
+    assert rows[2]["after"]["impact"] == 3 and rows[2]["after"]["after_ratings"] is True
+
+    accounts.add_account(
+        engine=engine, email="rater@example.com", role="assessor", password=None, actor="admin"
+    )
+    with pytest.raises(AccessDenied):
+        dma.set_thresholds(
+            engine=engine,
+            assessment_key=assessment,
+            impact=1,
+            financial=1,
+            reason="x",
+            actor="rater@example.com",
+        )
+    lines = ["rater@example.com,N1,scale,5,Stack readings are far above the permit"]
+    path = write_ratings(tmp_path, lines, name="rater.csv")
+    assert dma.import_ratings(
+        engine=engine, assessment_key=assessment, path=path, actor="rater@example.com"
+    ) == {
+        "added": 1,
+        "replaced": 0,
+    }
+    assert dma.dma_inputs(engine=engine, assessment_key=assessment).thresholds.impact == 3
+
+
+def test_a_backup_whose_evidence_was_altered_is_refused(engine, db_url, assessment, tmp_path):
+    import base64
+    import gzip
+    import json
+
+    dma.import_register(engine=engine, assessment_key=assessment, path=write_register(tmp_path), actor="ana")
+    dma.add_evidence(
+        engine=engine,
+        assessment_key=assessment,
+        iro_id="N1",
+        actor="ana",
+        filename="stack.csv",
+        content=b"nox,12\n",
+    )
+    path = tmp_path / "backup.json.gz"
+    assert invoke("export-assessment", assessment, str(path), "--db", db_url).exit_code == 0
+    document = json.loads(gzip.decompress(path.read_bytes()))
+    document["double_materiality"]["evidence"][0]["content"] = base64.b64encode(b"nox,1\n").decode()
+    altered = tmp_path / "altered.json"
+    altered.write_text(json.dumps(document), encoding="utf-8")
+    result = invoke("import-assessment", str(altered), "--as", "copy", "--db", db_url)
+    assert result.exit_code == 1
+    assert "evidence file 'stack.csv' of IRO 'N1': content does not match its SHA-256" in result.output
+    assert "copy" not in invoke("list", "--db", db_url).output

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 
 import pytest
 
@@ -154,3 +155,18 @@ def test_an_assessment_file_nested_too_deeply_is_refused(tmp_path):
     path.write_text(json.dumps({"format": "materiality-assessment"}))
     with pytest.raises(BackupError, match="deep.json: format version"):
         read_assessment_file(path)
+
+
+@pytest.mark.slow
+def test_running_out_of_memory_in_the_command_line_is_a_plain_message(tmp_path):
+    """163 MB of distinct 180-character cells, within the file limits, in a process allowed 700 MB."""
+    path = tmp_path / "huge.csv"
+    path.write_bytes(b"response_id\n" + os.urandom(90 * 900_000).hex("\n", 90).encode() + b"\n")
+    db = f"sqlite:///{tmp_path / 'm.db'}"
+    run = run_child(["-m", "cli", "import", str(path), "-a", "2020", "--dry-run", "--db", db], memory_mb=700)
+    assert run.returncode == 1
+    assert run.stderr.strip().endswith(
+        "Error: ran out of memory; nothing was written. Try a smaller file, or lower the import limits "
+        "(MATERIALITY_MAX_IMPORT_*)"
+    ), run.stderr
+    assert "Traceback" not in run.stderr

@@ -10,7 +10,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, streamlit_app
+from browser import CHROMIUM, CHROMIUM_ARGS, sign_in_form, streamlit_app
 from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import func, select
 
@@ -70,10 +70,7 @@ def test_two_app_servers_on_one_postgres_database(postgres_schema_url, catalog, 
 
         committee = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         committee.goto(server_a)
-        expect(committee.get_by_role("heading", name="Committee sign-in")).to_be_visible(timeout=30_000)
-        committee.get_by_label("E-mail address").fill("admin@localhost")
-        committee.get_by_label("Password").fill(PASSWORD)
-        committee.get_by_role("button", name="Sign in").click()
+        sign_in_form(committee, PASSWORD)
         assert responses_shown(committee) == "0"
 
         answer_survey(browser.new_context().new_page(), server_a, links[0].token, n_topics, 4)

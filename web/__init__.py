@@ -9,12 +9,12 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from web import accounts, survey
+from web import accounts, rating, survey
 
 
 def routes() -> list[BaseRoute]:
     """Every plain HTTP route of the server, in the order Starlette should match them."""
-    return [*survey.ROUTES, *accounts.ROUTES]
+    return [*survey.ROUTES, *rating.ROUTES, *accounts.ROUTES]
 
 
 def middleware() -> list[Middleware]:

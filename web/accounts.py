@@ -51,7 +51,7 @@ MAX_FORM_BYTES = 8192
 # the sign-in itself. The survey's routes are added from web.survey at run time.
 PUBLIC = re.compile(
     r"^/(_stcore/(?!metrics)|static/|component/|media/|app/static/|auth/|oauth2callback|favicon|"
-    r"robots\.txt|manifest\.json|sign-in|sign-out|survey|login(/|$|\?))"
+    r"robots\.txt|manifest\.json|sign-in|sign-out|survey|organisation$)"
 )
 
 

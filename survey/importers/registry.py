@@ -82,16 +82,18 @@ def read_export(
         raise ImportFailed(name, [Problem(name, f"unknown format '{format}' (one of {', '.join(FORMATS)})")])
 
     problems = Problems(name)
+    size = len(data)
     if progress:
-        progress("reading", 0, len(data))
+        progress("reading", 0, size)
     try:
         grid = read_grid(data, filename=name, encoding=encoding, problems=problems)
+        del data, source  # the cells are read: the file's bytes are not needed any more
     except LimitExceeded as exc:
         raise _refused(name, exc) from None
     if grid is None:
         raise ImportFailed.of(problems)
     if progress:
-        progress("reading", len(data), len(data))
+        progress("reading", size, size)
     detected = format is None
     if format is None:
         format = detect_format(grid)
