@@ -19,6 +19,7 @@ Example file (every field optional; these are the defaults)::
     seed: 2020
     min_group_size: 5
     minority_gap: 0.5
+    minority_fdr: 0.05
     top_box_points: 2
 """
 
@@ -108,6 +109,8 @@ class MethodConfig(BaseModel):
     min_group_size: int = Field(default=5, ge=1)
     # a group's mean at least this far above the overall score (scale points) is a minority view
     minority_gap: float = Field(default=0.5, gt=0)
+    # false discovery rate of the minority flags (Benjamini-Hochberg over all groups and topics)
+    minority_fdr: float = Field(default=0.05, gt=0, lt=1)
     # the top-box share counts ratings in this many top scale points
     top_box_points: int = Field(default=2, ge=1)
 
@@ -147,6 +150,7 @@ class MethodConfig(BaseModel):
             "seed": self.seed,
             "min_group_size": self.min_group_size,
             "minority_gap": self.minority_gap,
+            "minority_fdr": self.minority_fdr,
             "top_box_points": self.top_box_points,
         }
 
@@ -205,6 +209,9 @@ RECORD_ONLY_KEYS = frozenset(
         "suppression",
         "groups_left_out",
         "threshold_record",
+        "comparison",
+        "effective_n",
+        "changes",
         "natural_break",
         "small_cells_left_out",
         "dont_know",

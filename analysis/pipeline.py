@@ -10,11 +10,8 @@ input. :func:`run_files` gives ``topics.csv``, ``groups.csv``, ``agreement.json`
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-from dataclasses import dataclass
-from statistics import NormalDist
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,6 +26,14 @@ from analysis.agreement import (
 )
 from analysis.changes import CHANGE_COLUMNS, year_over_year
 from analysis.method import MethodConfig
+from analysis.minority import MinorityTest, benjamini_hochberg, minority_tests
+from analysis.record import (
+    comparison_record,
+    left_out_groups,
+    material_threshold,
+    method_record,
+    threshold_record,
+)
 from analysis.scores import (
     BUSINESS_DIMENSION,
     STAKEHOLDER_DIMENSION,
@@ -41,8 +46,7 @@ from analysis.scores import (
     welch_interval,
 )
 from analysis.tiers import NOT_MATERIAL, MaterialityTiers, break_test, tier_names
-from core import __version__ as TOOLKIT_VERSION  # noqa: N812 - a constant
-from core.aggregates import MOMENTS, SUMMARY_TABLES, AssessmentData, canonical_moments
+from core.aggregates import AssessmentData
 from core.formats import csv_text, json_text
 
 TOPIC_COLUMNS = [
@@ -74,6 +78,9 @@ TOPIC_COLUMNS = [
     "business_df",
     "combined_se",
     "combined_df",
+    "dont_know_rate",
+    "business_dont_know_rate",
+    "stakeholder_effective_n",
 ]
 GROUP_COLUMNS = [
     "group",
@@ -87,8 +94,12 @@ GROUP_COLUMNS = [
     "minority_gap",
     "weight",
     "n_dont_know",
+    "others_score",
+    "minority_p",
+    "minority_q",
+    "minority_direction",
+    "dont_know_rate",
 ]
-COMBINED_SCORE = "(stakeholder_importance + business_significance) / 2"
 RUN_FILES = ("topics.csv", "groups.csv", "agreement.json", "changes.csv", "method.json")
 
 
@@ -102,6 +113,7 @@ class AnalysisResult:
     method: dict
     thresholds: list[float]
     previous: AnalysisResult | None = None
+    tier_fit: TierFit | None = None  # the fitted tiering and the draws (not written to any file)
 
     @property
     def tier_order(self) -> list[str]:
@@ -167,7 +179,15 @@ def analyse(
     previous_result = None
     if previous is not None:
         previous_result = analyse(previous, method, None, strict=False)
-    changes = year_over_year(topics, previous_result.topics if previous_result else None)
+    changes = year_over_year(topics, None)
+    if previous_result is not None and previous_result.tier_fit is not None:
+        changes = year_over_year(
+            topics,
+            previous_result.topics,
+            previous_tiers=previous_result.tier_fit.tiers_under(tier_fit.estimator),
+            p_tier_change=tier_change_probability(tier_fit, previous_result.tier_fit),
+            level=method.interval_level,
+        )
     record = method_record(
         data,
         method,
@@ -177,8 +197,12 @@ def analyse(
         business_weights=_percent(weights[BUSINESS_DIMENSION], business, data, BUSINESS_DIMENSION),
         previous=previous_result,
         source=source,
-        left_out=_left_out(all_stats, stats),
+        left_out=left_out_groups(all_stats, stats),
         threshold_record=threshold_record(method, data, thresholds, threshold_provenance),
+        effective_n=effective_sample_sizes(stats, record_weights(stakeholder, business, weights, data)),
+        comparison=comparison_record(
+            method, record_weights(stakeholder, business, weights, data), previous_result
+        ),
         natural_break=tier_fit.break_test,
         small_cells=sum(len(all_stats[k].topics) - len(stats[k].topics) for k in stats),
     )
@@ -191,6 +215,7 @@ def analyse(
         method=record,
         thresholds=thresholds,
         previous=previous_result,
+        tier_fit=tier_fit,
     )
 
 
@@ -222,15 +247,6 @@ def _percent(
     return {g: (100.0 * counts.get(g, 0.0) / total if total else 0.0) for g in sorted(members)}
 
 
-def material_threshold(method: MethodConfig, data: AssessmentData) -> float | None:
-    """The combined score below which a topic can be "not material" (None: no such tier)."""
-    if not method.tiering.not_material_tier:
-        return None
-    if method.tiering.material_threshold is not None:
-        return float(method.tiering.material_threshold)
-    return (data.scale_min + data.scale_max) / 2.0
-
-
 def combined_uncertainty(stakeholder: AxisScores, business: AxisScores) -> tuple[np.ndarray, np.ndarray]:
     """Standard error and Welch-Satterthwaite degrees of freedom of the combined score, the mean
     of two independent axes (different respondents rate them)."""
@@ -250,6 +266,40 @@ class TierFit:
     scored: np.ndarray
     draws: np.ndarray
     break_test: dict | None
+    topics: list[str] = field(default_factory=list)  # the scored topics, in the order of the draws
+    coordinates: np.ndarray | None = None  # (scored topics, 2): business, stakeholder
+    upper: np.ndarray | None = None  # upper ends of their combined-score intervals
+    coordinate_draws: np.ndarray | None = None  # (resamples, scored topics, 2)
+
+    def tiers_under(self, rule: MaterialityTiers | None) -> dict[str, str | None]:
+        """Each scored topic's tier under another result's fitted rule (its cut points or clusters
+        and its material threshold, applied to this result's scores and intervals)."""
+        if rule is None or self.coordinates is None or not self.topics:
+            return dict.fromkeys(self.topics)
+        labels = rule.predict(self.coordinates)
+        if rule.material_threshold is not None and self.upper is not None:
+            below = self.upper < rule.material_threshold
+            labels = np.where(below, rule.n_tiers, np.where(labels == rule.n_tiers, rule.n_tiers - 1, labels))
+        names = np.array(rule.tier_names_, dtype=object)
+        return dict(zip(self.topics, names[labels], strict=True))
+
+    def tier_shares(self, rule: MaterialityTiers | None) -> dict[str, np.ndarray]:
+        """Per scored topic, the share of draws in each tier of `rule` (fixed, not refitted)."""
+        if rule is None or self.coordinate_draws is None or not self.topics:
+            return {}
+        resamples, topics, _ = self.coordinate_draws.shape
+        labels = rule.predict(self.coordinate_draws.reshape(-1, 2)).reshape(resamples, topics)
+        size = len(rule.tier_names_)
+        shares = np.stack([(labels == k).mean(axis=0) for k in range(size)], axis=1)
+        return dict(zip(self.topics, shares, strict=True))
+
+
+def tier_change_probability(current: TierFit, previous: TierFit) -> dict[str, float]:
+    """P(the topic's tiers differ between the years) under this year's rule, the two years'
+    draws independent: 1 - sum over tiers of P(now in it) x P(then in it)."""
+    rule = current.estimator
+    now, then = current.tier_shares(rule), previous.tier_shares(rule)
+    return {t: float(1.0 - (now[t] * then[t]).sum()) for t in now if t in then}
 
 
 def _topic_table(
@@ -338,6 +388,9 @@ def _topic_table(
             "business_df": business.df,
             "combined_se": combined_se,
             "combined_df": combined_df,
+            "dont_know_rate": stakeholder.dont_know_rate,
+            "business_dont_know_rate": business.dont_know_rate,
+            "stakeholder_effective_n": stakeholder.effective_n,
         }
     )
     frame.loc[np.isnan(rank_low), ["rank_low", "rank_high"]] = pd.NA
@@ -348,7 +401,17 @@ def _topic_table(
     ).sort_values(["_unscored", "_combined", "_stakeholder", "topic"], kind="stable")
     frame = frame.drop(columns=["_unscored", "_combined", "_stakeholder"]).reset_index(drop=True)
     frame["rank"] = np.arange(1, len(frame) + 1, dtype=np.int64)
-    return frame[TOPIC_COLUMNS], TierFit(estimator, scored, draws, test)
+    scored_keys = [t for t, k in zip(topic_keys, scored, strict=True) if k]
+    return frame[TOPIC_COLUMNS], TierFit(
+        estimator,
+        scored,
+        draws,
+        test,
+        topics=scored_keys,
+        coordinates=np.column_stack([business.estimate[scored], stakeholder.estimate[scored]]),
+        upper=combined_high[scored],
+        coordinate_draws=np.stack([business.draws[:, scored], stakeholder.draws[:, scored]], axis=2),
+    )
 
 
 def _group_table(
@@ -365,42 +428,42 @@ def _group_table(
     `stats` the reportable means (:func:`analysis.scores.reportable_statistics`); a cell that is
     not reportable is suppressed and has weight 0, as it counts in no overall figure.
 
-    A group holds a minority view of a topic when its mean lies at least `minority_gap`
-    above the overall score and the lower end of the group mean's interval (normal, at the
-    method's level) is still above it: the view that averaging hides.
+    A group holds a minority view of a topic when its mean differs from the score of the other
+    groups by at least `minority_gap`, above or below, and Welch's two-sided test of the
+    difference (:func:`minority_tests`) is significant with the false discovery rate over all
+    tests of the result held at `minority_fdr` (Benjamini-Hochberg).
     """
-    z = NormalDist().inv_cdf((1.0 + method.interval_level) / 2.0)
-    overall = {
-        STAKEHOLDER_DIMENSION: topics.set_index("topic")["stakeholder_importance"],
-        BUSINESS_DIMENSION: topics.set_index("topic")["business_significance"],
-    }
+    tests: dict[tuple[str, str, str], MinorityTest] = {}
+    for dimension, axis in axes.items():
+        for (group, topic), test in minority_tests(axis, stats, dimension).items():
+            tests[(group, dimension, topic)] = test
+    keys = list(tests)
+    q_values = dict(zip(keys, benjamini_hochberg(np.array([tests[k].p_value for k in keys])), strict=True))
     topic_order = list(topics["topic"])
     rows = []
     for group, name, dimension in data.groups[["group", "name", "dimension"]].itertuples(index=False):
         counted: GroupStatistics | None = all_stats.get((group, dimension))
         s: GroupStatistics | None = stats.get((group, dimension))
-        axis = axes.get(dimension)
-        reference = overall[dimension] if dimension in overall else pd.Series(dtype=float)
+        group_axis = axes.get(dimension)
         counts = {t: i for i, t in enumerate(counted.topics)} if counted is not None else {}
         position = {t: i for i, t in enumerate(s.topics)} if s is not None else {}
-        se = s.standard_error() if s is not None else np.array([])
         weights: dict[str, float] = {}
-        if axis is not None and group in axis.groups:
-            g = axis.groups.index(group)
-            weights = {t: 100.0 * float(axis.weights[g, j]) for j, t in enumerate(axis.topics)}
+        if group_axis is not None and group in group_axis.groups:
+            g = group_axis.groups.index(group)
+            weights = {t: 100.0 * float(group_axis.weights[g, j]) for j, t in enumerate(group_axis.topics)}
         for topic in topic_order:
             c = counts.get(topic)
             n = int(counted.n[c]) if counted is not None and c is not None else 0
             dont_know = int(counted.n_dont_know[c]) if counted is not None and c is not None else 0
             i = position.get(topic)
             suppressed = s is None or i is None
-            mean, low = math.nan, math.nan
-            if s is not None and i is not None:
-                mean = float(s.mean[i])
-                low = mean - z * float(se[i])
-            overall_score = float(reference.get(topic, math.nan))
-            gap = math.nan if suppressed else mean - overall_score
-            minority = bool(math.isfinite(gap) and gap >= method.minority_gap and low > overall_score)
+            mean = math.nan if s is None or i is None else float(s.mean[i])
+            found = tests.get((group, dimension, topic))
+            q = q_values.get((group, dimension, topic), math.nan)
+            gap = found.gap if found is not None else math.nan
+            minority = bool(
+                found is not None and abs(gap) >= method.minority_gap and q <= method.minority_fdr
+            )
             rows.append(
                 (
                     group,
@@ -414,6 +477,11 @@ def _group_table(
                     gap,
                     weights.get(topic, 0.0),
                     dont_know,
+                    found.others if found is not None else math.nan,
+                    found.p_value if found is not None else math.nan,
+                    q,
+                    ("above" if gap > 0 else "below") if minority else "",
+                    dont_know / (n + dont_know) if n + dont_know else math.nan,
                 )
             )
     frame = pd.DataFrame(rows, columns=GROUP_COLUMNS)
@@ -472,155 +540,33 @@ def _agreement(
     )
 
 
-# --- the method record --------------------------------------------------------------------------
-
-
-def fingerprint(data: AssessmentData) -> str:
-    """SHA-256 of the analysed input: catalog snapshot, scale and aggregates, canonically ordered."""
-
-    def columns(
-        frame: pd.DataFrame, keys: list[str], text: list[str], counts: list[str], sums: list[str]
-    ) -> dict:
-        if frame.empty:
-            return {}
-        values = [frame[c].astype(str).tolist() for c in text]
-        values += [pd.to_numeric(frame[c]).astype(np.int64).tolist() for c in counts]
-        values += [pd.to_numeric(frame[c]).astype(float).tolist() for c in sums]
-        names = [*text, *counts, *sums]
-        order = [names.index(k) for k in keys]
-        rows = sorted(zip(*values, strict=True), key=lambda row: tuple(row[i] for i in order))
-        return {name: [row[i] for row in rows] for i, name in enumerate(names)}
-
-    content: dict[str, Any] = {
-        "key": data.key,
-        "year": int(data.year),
-        "name": data.name,
-        "scale": [int(data.scale_min), int(data.scale_max)],
-        "topics": columns(data.topics, ["topic"], ["topic", "name", "category"], [], []),
-        "groups": columns(data.groups, ["group"], ["group", "name", "dimension"], [], ["default_weight"]),
-    }
-    for layout in SUMMARY_TABLES:
-        frame = data.aggregates.frame(layout)
-        if layout is MOMENTS:
-            frame = canonical_moments(frame)
-        # a rating value is a key of the histogram, hashed as the whole number it is
-        text = [k for k in layout.keys if k != "value"]
-        counts = ["value", *layout.counts] if "value" in layout.keys else list(layout.counts)
-        content[layout.frame] = columns(frame, list(layout.keys), text, counts, list(layout.sums))
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def threshold_record(
-    method: MethodConfig, data: AssessmentData, cuts: list[float], provenance: dict | None
-) -> dict[str, Any] | None:
-    """The thresholds on the scale in force, who set them and when, and whether that was after
-    the first results could be seen (None when the method has no threshold on the scale)."""
-    floor = material_threshold(method, data)
-    fixed = method.tiering.method == "thresholds"
-    if floor is None and not fixed:
-        return None
-    chosen = fixed or method.tiering.material_threshold is not None
-    record: dict[str, Any] = {
-        "material_threshold": floor,
-        "cut_points": [float(c) for c in method.tiering.thresholds or []] if fixed else [],
-        "set_by": None,
-        "set_at": None,
-        "results_first_computed": None,
-        "set_after_results": None,
-    }
-    if not chosen:
-        record.update(set_by="toolkit default: the midpoint of the rating scale", set_after_results=False)
-    elif provenance:
-        record.update({k: provenance.get(k) for k in ("set_by", "set_at", "results_first_computed")})
-        if record["set_at"]:
-            first = record["results_first_computed"]
-            record["set_after_results"] = bool(first) and str(record["set_at"]) > str(first)
-    return record
-
-
-def _left_out(all_stats: dict, stats: dict) -> dict[str, list[str]]:
-    """Per dimension, the groups left out of every figure for having too few respondents."""
-    out: dict[str, list[str]] = {}
-    for group, dimension in sorted(set(all_stats) - set(stats), key=lambda k: (k[1], k[0])):
-        out.setdefault(dimension, []).append(group)
+def effective_sample_sizes(stats: dict, weights: dict[str, float]) -> dict[str, Any]:
+    """Per axis, the respondents counted and Kish's effective sample size under the group
+    weighting: each respondent of group g carries weight W_g / n_g, so
+    n_eff = (sum of weights)^2 / sum of squares = 1 / sum_g W_g^2 / n_g (W summing to 1).
+    Kish (1965), *Survey Sampling*, sec. 11.7."""
+    out: dict[str, Any] = {}
+    for axis, dimension in (("stakeholder", STAKEHOLDER_DIMENSION), ("business", BUSINESS_DIMENSION)):
+        sizes = {
+            g: s.n_respondents for (g, d), s in stats.items() if d == dimension and weights.get(g, 0) > 0
+        }
+        total = sum(weights[g] for g in sizes)
+        squares = sum((weights[g] / total) ** 2 / n for g, n in sizes.items()) if total else 0.0
+        out[axis] = {
+            "respondents": int(sum(sizes.values())),
+            "effective": round(1.0 / squares, 1) if squares else 0.0,
+        }
     return out
 
 
-def method_record(
-    data: AssessmentData,
-    method: MethodConfig,
-    *,
-    stakeholder_weights: dict[str, float],
-    business_weights: dict[str, float],
-    previous: AnalysisResult | None,
-    source: dict | None,
-    left_out: dict[str, list[str]] | None = None,
-    small_cells: int = 0,
-    threshold_record: dict | None = None,
-    natural_break: dict | None = None,
-) -> dict[str, Any]:
-    """The method as configured, what each figure means, and what it was applied to."""
-    level = f"{method.interval_level:.0%}"
-    record = method.as_dict()
-    record.update(
-        {
-            "assessment": data.key,
-            "year": int(data.year),
-            "group_weights": stakeholder_weights,
-            "business_group_weights": business_weights,
-            "stakeholder_importance": (
-                "weighted mean of the stakeholder groups' mean 'importance' ratings "
-                f"({method.group_weighting} group weighting, renormalised over the groups that rated "
-                "the topic)"
-            ),
-            "business_significance": (
-                "weighted mean of the internal assessors' mean 'business_impact' ratings "
-                f"({method.group_weighting} group weighting)"
-            ),
-            "combined_score": COMBINED_SCORE,
-            "top_box": (
-                f"share of ratings in the top {method.top_box_points} scale points, groups weighted as for "
-                "stakeholder importance"
-            ),
-            "interval": (
-                f"{level} Welch interval: estimate +- Student t quantile x standard error, the standard "
-                "error from each group's n - 1 sample covariance of its respondents' ratings (pairwise "
-                "deletion) divided by n and the group weights, the degrees of freedom by "
-                "Welch-Satterthwaite; clipped to the scale"
-            ),
-            "draws": (
-                f"{method.resamples} normal-approximation draws (multivariate t per group, n - 1 degrees of "
-                "freedom, clipped to the scale, combined with the group weights), not resamples of the "
-                "respondents; they give p_tier, the rank intervals and the probabilities of tiers"
-            ),
-            "p_tier": (
-                "share of the draws in which the topic lands in its assigned tier when the tiering "
-                "is refitted on the draw"
-            ),
-            "minority": (
-                f"a group's mean at least {method.minority_gap:g} above the overall score, with the "
-                f"lower end of its {level} interval still above it"
-            ),
-            "suppression": (
-                f"a group with fewer than {method.min_group_size} respondents, and a group's topic rated by "
-                f"fewer than {method.min_group_size}, is left out of every published figure: overall scores, "
-                "intervals, top-box shares, tiers, agreement and correlations; only its counts of "
-                "respondents and of 'don't know' are shown"
-            ),
-            "groups_left_out": left_out or {},
-            "threshold_record": threshold_record,
-            "natural_break": natural_break,
-            "small_cells_left_out": small_cells,
-            "dont_know": "'don't know' is not a rating: it counts in neither means nor n",
-            "fingerprint": fingerprint(data),
-            "previous_assessment": previous.data.key if previous is not None else None,
-            "previous_fingerprint": previous.method["fingerprint"] if previous is not None else None,
-            "toolkit_version": TOOLKIT_VERSION,
-            "source": source or {"kind": "defaults"},
-        }
-    )
-    return record
+def record_weights(
+    stakeholder: AxisScores, business: AxisScores, weights: dict, data: AssessmentData
+) -> dict[str, float]:
+    """Group weights in effect on both axes, in percent."""
+    return {
+        **_percent(weights[STAKEHOLDER_DIMENSION], stakeholder, data, STAKEHOLDER_DIMENSION),
+        **_percent(weights[BUSINESS_DIMENSION], business, data, BUSINESS_DIMENSION),
+    }
 
 
 # --- the files of a run --------------------------------------------------------------------------

@@ -304,6 +304,7 @@ class AxisScores:
     se: np.ndarray  # standard error of the estimate
     df: np.ndarray  # its Welch-Satterthwaite degrees of freedom
     effective_n: np.ndarray  # Kish's effective sample size of the weighted mean
+    dont_know_rate: np.ndarray  # share of "don't know" among the included groups' answers
 
 
 def welch_interval(
@@ -347,6 +348,7 @@ def axis_scores(
     n_topics = len(topics)
     n_groups = len(included)
     n = np.zeros((n_groups, n_topics))
+    unknown = np.zeros((n_groups, n_topics))
     variance = np.zeros((n_groups, n_topics))  # of each group's mean
     df = np.ones((n_groups, n_topics))
     means = np.zeros((n_groups, n_topics))
@@ -359,6 +361,7 @@ def axis_scores(
         present = columns >= 0
         cols = columns[present]
         n[g, cols] = s.n[present]
+        unknown[g, cols] = s.n_dont_know[present]
         variance[g, cols] = np.diag(s.covariance)[present]
         df[g, cols] = s.df[present]
         means[g, cols] = s.mean[present]
@@ -408,4 +411,10 @@ def axis_scores(
         se=se,
         df=welch_df,
         effective_n=np.where(rated, effective_n, 0.0),
+        dont_know_rate=_share(unknown.sum(axis=0), (n + unknown).sum(axis=0)),
     )
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(whole > 0, part / np.where(whole > 0, whole, 1.0), np.nan)

@@ -22,8 +22,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from analysis.method import MethodConfig
+from analysis.pipeline import analyse
 from analysis.scores import axis_scores, group_statistics
-from core.aggregates import summarise_ratings
+from core.aggregates import AssessmentData, summarise_ratings
 
 SCALE = (1, 5)
 LENIENCY = 0.6
@@ -120,3 +122,84 @@ def interval_coverage(
         zero += int((axis.high - axis.low <= 0).sum())
         total += len(order)
     return Coverage(label, tuple(sizes), total, covered / total, zero / total)
+
+
+def assessment_data(
+    ratings: pd.DataFrame, topics: Sequence[str], scale: tuple[int, int] = SCALE
+) -> AssessmentData:
+    """An assessment of the simulated ratings, every group rating importance."""
+    groups = list(dict.fromkeys(ratings["group"]))
+    dimensions = ratings.drop_duplicates("group").set_index("group")["dimension"]
+    return AssessmentData(
+        key="simulated",
+        year=2021,
+        name="Simulated assessment",
+        scale_min=scale[0],
+        scale_max=scale[1],
+        scale_labels={},
+        topics=pd.DataFrame(
+            {"topic": list(topics), "name": list(topics), "name_zh": "", "category": "S", "description": ""}
+        ),
+        groups=pd.DataFrame(
+            {
+                "group": groups,
+                "name": groups,
+                "name_zh": "",
+                "kind": ["internal" if dimensions[g] == "business_impact" else "external" for g in groups],
+                "dimension": [dimensions[g] for g in groups],
+                "default_weight": 1.0,
+            }
+        ),
+        channels=pd.DataFrame(columns=["group", "channel", "channel_zh"]),
+        focus_areas=pd.DataFrame(columns=["group", "label", "topic"]),
+        responses=pd.DataFrame(columns=["group", "channel", "source", "n_responses"]),
+        aggregates=summarise_ratings(ratings),
+    )
+
+
+def false_alarm_rate(
+    sizes: Sequence[int], *, datasets: int, seed: int, n_topics: int = 16, method: MethodConfig | None = None
+) -> float:
+    """Share of simulated assessments with at least one minority flag when every group's
+    ratings come from the same distribution (so every flag is a false alarm)."""
+    rng = np.random.default_rng(seed)
+    method = method or MethodConfig(resamples=100)
+    topics = [f"t{i:02d}" for i in range(n_topics)]
+    groups = [f"g{i}" for i in range(len(sizes))]
+    alarms = 0
+    for _ in range(datasets):
+        base = rng.uniform(2.0, 4.6, size=n_topics)
+        ratings = draw_ratings(
+            rng, dict.fromkeys(groups, base), dict(zip(groups, sizes, strict=True)), topics
+        )
+        result = analyse(assessment_data(ratings, topics), method)
+        alarms += bool(result.groups["minority"].any())
+    return alarms / datasets
+
+
+def no_change_alarms(
+    sizes: Sequence[int], *, pairs: int, seed: int, n_topics: int = 16
+) -> tuple[float, float]:
+    """Pairs of years drawn from the same distribution (no real change): the share of pairs with
+    at least one tier change, and with at least one change flagged ``significant``."""
+    rng = np.random.default_rng(seed)
+    method = MethodConfig(resamples=100)
+    topics = [f"t{i:02d}" for i in range(n_topics)]
+    groups = [f"g{i}" for i in range(len(sizes))]
+    sizing = dict(zip(groups, sizes, strict=True))
+    tier_changes = significant = 0
+    for _ in range(pairs):
+        base = rng.uniform(2.0, 4.6, size=n_topics)
+        locations = {g: base + rng.normal(0, 0.3, size=n_topics) for g in groups}
+        business = {"management": base + rng.normal(0, 0.3, size=n_topics)}
+        years = []
+        for _year in range(2):
+            ratings = draw_ratings(rng, locations, sizing, topics)
+            board = draw_ratings(rng, business, {"management": 15}, topics).assign(
+                dimension="business_impact"
+            )
+            years.append(assessment_data(pd.concat([ratings, board], ignore_index=True), topics))
+        result = analyse(years[1], method, years[0])
+        tier_changes += bool(result.changes["tier_changed"].any())
+        significant += bool(result.changes["significant"].any())
+    return tier_changes / pairs, significant / pairs

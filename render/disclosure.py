@@ -156,6 +156,16 @@ def scale_section(result: AnalysisResult) -> Section:
         "Every topic came with a one-sentence description. Respondents could answer \u201cdon't know\u201d; "
         "such answers are not counted as ratings.",
     ]
+    rates = result.topics.dropna(subset=["dont_know_rate"])
+    if len(rates):
+        highest = rates.sort_values("dont_know_rate", ascending=False).iloc[0]
+        paragraphs.append(
+            f"Stakeholders answered \u201cdon't know\u201d to {percent(rates['dont_know_rate'].mean())} "
+            f"of the questions on average, most often on {highest['name']} "
+            f"({percent(highest['dont_know_rate'])}); "
+            "the report gives the share for every topic. The scores assume that those who did not know "
+            "would not have rated the topic differently from those who did."
+        )
     return Section("Questions and rating scale", "GRI 3-1-a; ESRS 2 IRO-1 (methodology)", paragraphs)
 
 
@@ -195,6 +205,13 @@ def weighting_section(result: AnalysisResult) -> Section:
         if zero:
             first += f" A weight of 0 leaves {join(zero)} out of the stakeholder score."
     level = result.interval_level
+    effective = (method.get("effective_n") or {}).get("stakeholder") or {}
+    if effective.get("respondents") and effective["effective"] < 0.95 * effective["respondents"]:
+        first += (
+            f" Because of this weighting the {effective['respondents']} stakeholder responses carry as much "
+            f"information as about {whole(round(effective['effective']))} equally weighted ones (Kish's "
+            "effective sample size); the intervals below take this into account."
+        )
     paragraphs = [
         first,
         "Significance to the business is the average rating of the internal assessors. The combined score "
@@ -305,6 +322,29 @@ def topics_section(result: AnalysisResult) -> Section:
     return Section("Material topics", "GRI 3-2-a", paragraphs)
 
 
+RELIABLE_ALPHA = 0.8  # Krippendorff (2004), Content Analysis, 2nd ed., sec. 11.4
+TENTATIVE_ALPHA = 0.667
+
+
+def alpha_text(alpha: float, kendall_w: float | None) -> str:
+    """What Krippendorff's alpha says about the respondents, by its value (and against W only
+    when W is clearly higher)."""
+    value = f"Krippendorff's alpha {number(alpha)}, where 1 means full agreement and 0 no more than chance"
+    if alpha >= RELIABLE_ALPHA:
+        text = f"Individual respondents largely agree ({value})."
+    elif alpha >= TENTATIVE_ALPHA:
+        text = f"Individual respondents agree moderately ({value})."
+    else:
+        text = (
+            f"Individual respondents differ widely ({value}; below {TENTATIVE_ALPHA}, agreement is too low "
+            "to treat one respondent's ratings as typical of others)"
+        )
+        if kendall_w is not None and kendall_w >= alpha + 0.2:
+            text += ", far more than the group averages do"
+        text += ": opinions within a group differ, which is why scores are reported with intervals."
+    return text
+
+
 def agreement_section(result: AnalysisResult) -> Section:
     agreement = result.agreement
     names = result.data.groups.set_index("group")["name"]
@@ -324,22 +364,19 @@ def agreement_section(result: AnalysisResult) -> Section:
         )
     alpha = agreement.krippendorff_alpha_interval
     if alpha is not None:
-        paragraphs.append(
-            f"Individual respondents agree far less than the group averages do (Krippendorff's alpha "
-            f"{number(alpha)}, where 1 means full agreement and 0 no more than chance): opinions within a "
-            "group differ, which is why scores are reported with intervals."
-        )
+        paragraphs.append(alpha_text(alpha, agreement.kendall_w))
     minority = result.groups[result.groups["minority"].astype(bool)]
     if len(minority):
         topic_names = result.topics.set_index("topic")["name"]
         items = [
             f"{r.group_name} on {topic_names.get(r.topic, r.topic)} ({number(r.mean, 1)}, "
-            f"{signed(r.minority_gap, 1)} above the overall score)"
+            f"{signed(r.minority_gap, 1)} against the other groups)"
             for r in minority.itertuples(index=False)
         ]
+        fdr = result.method.get("minority_fdr", 0.05)
         paragraphs.append(
-            "Averages can hide a group that cares strongly. These groups rate a topic far above the overall "
-            f"view: {join(items)}."
+            "Averages can hide a group that sees a topic differently. These groups rate a topic far above or "
+            f"below the other groups, beyond chance (false discovery rate {percent(fdr)}): {join(items)}."
         )
     links = focus_links(result)
     outside = links[links["kind"] == FOCUS_OUTSIDE_CATALOG]
@@ -364,28 +401,62 @@ def changes_section(result: AnalysisResult) -> Section:
     paragraphs = []
     added = list(changes.loc[changes["status"] == "added", "name"])
     removed = list(changes.loc[changes["status"] == "removed", "name"])
-    moved = changes[changes["tier_changed"].astype(bool)]
+    significant = changes["significant"].astype(bool)
+    tier_changed = changes["tier_changed"].astype(bool)
+    moved = changes[tier_changed & significant]
+    within = changes[tier_changed & ~significant]
     if added:
         paragraphs.append(f"New topics since {year}: {join(added)}.")
     if removed:
         paragraphs.append(f"Topics dropped since {year}: {join(removed)}.")
     if len(moved):
         items = [f"{r.name} ({r.tier_previous} \u2192 {r.tier})" for r in moved.itertuples(index=False)]
-        paragraphs.append(f"Topics that changed tier: {join(items)}.")
+        paragraphs.append(
+            f"Topics that changed tier, by more than the uncertainty of the scores: {join(items)}."
+        )
     else:
-        paragraphs.append(f"No topic changed tier since {year}.")
-    kept = changes[(changes["status"] == "kept") & ~changes["tier_changed"].astype(bool)]
+        paragraphs.append(f"No topic changed tier since {year} by more than the uncertainty of the scores.")
+    if len(within):
+        items = [f"{r.name} ({r.tier_previous} \u2192 {r.tier})" for r in within.itertuples(index=False)]
+        paragraphs.append(
+            f"{join(items)} crossed a tier boundary, but the change of "
+            f"{'its' if len(within) == 1 else 'their'} score is within the uncertainty of the two years, "
+            "so we do not report it as a move."
+        )
+    kept = changes[(changes["status"] == "kept") & ~tier_changed & significant]
     big = kept[kept["rank_change"].abs().fillna(0) >= NOTABLE_RANK_MOVE]
     if len(big):
         items = [
             f"{r.name} ({'up' if r.rank_change > 0 else 'down'} {abs(int(r.rank_change))})"
             for r in big.itertuples(index=False)
         ]
-        paragraphs.append(f"Other notable moves in rank: {join(items)}.")
-    if result.method.get("previous_assessment"):
         paragraphs.append(
-            f"The {year} results were recomputed with this year's method, so the comparison is like for like."
+            f"Other notable moves in rank, beyond the uncertainty of the scores: {join(items)}."
         )
+    level = percent(result.interval_level)
+    paragraphs.append(
+        f"A change counts as a move only when the {level} interval of the change in the combined score, "
+        "held for all topics together (Bonferroni), excludes zero; the previous year's tiers were "
+        "recomputed with this year's tier rule."
+    )
+    comparison = result.method.get("comparison") or {}
+    if result.method.get("previous_assessment"):
+        if comparison and not comparison.get("weights_rescaled"):
+            paragraphs.append(
+                f"The {year} results were recomputed with this year's method and the same groups and "
+                "weights, so the comparison is like for like."
+            )
+        else:
+            names = result.data.groups.set_index("group")["name"]
+            differ = [str(names.get(g, g)) for g in comparison.get("groups_only_now", [])]
+            differ_then = [str(names.get(g, g)) for g in comparison.get("groups_only_then", [])]
+            text = f"The {year} results were recomputed with this year's method, but the group weights "
+            text += "differ"
+            if differ:
+                text += f": {join(differ)} counted only this year"
+            if differ_then:
+                text += f"{';' if differ else ':'} {join(differ_then)} only in {year}"
+            paragraphs.append(text + "; part of the change may come from that.")
     return Section("Changes since the previous assessment", "GRI 3-2-b", paragraphs)
 
 

@@ -120,6 +120,7 @@ def topics_table(result: AnalysisResult) -> HtmlTable:
             "Combined": t["combined_score"].map(lambda v: number(v, missing="")),
             "P(tier)": t["p_tier"].map(lambda v: percent(v, missing="")),
             "Top-box": t["top_box"].map(lambda v: percent(v, missing="")),
+            "Don't know": t["dont_know_rate"].map(lambda v: percent(v, missing="")),
             "Respondents": t["n_respondents"],
             "Assessors": t["n_business"],
         }
@@ -157,7 +158,10 @@ def changes_table(result: AnalysisResult) -> HtmlTable | None:
             "Business \u0394": c["business_delta"].map(lambda v: signed(v, missing="")),
         }
     )
-    changed, status = list(c["tier_changed"].astype(bool)), list(frame["Status"])
+    # only a change beyond the uncertainty of the two years is shown as a move
+    frame["Move"] = c["significant"].astype(bool).map({True: "significant", False: ""})
+    changed = list(c["tier_changed"].astype(bool) & c["significant"].astype(bool))
+    status = list(frame["Status"])
 
     def row_class(i: int) -> str:
         return "changed" if changed[i] else ("added" if status[i] != "kept" else "")

@@ -41,7 +41,8 @@ def group_correlations(result: AnalysisResult) -> pd.DataFrame:
 
 
 def minority_views(result: AnalysisResult) -> pd.DataFrame:
-    """The groups that rate a topic far above the overall score (what averaging hides)."""
+    """The groups that rate a topic far above or below the other groups (what averaging hides);
+    `above_overall_by` is negative for a group below them."""
     flagged = result.groups[result.groups["minority"]]
     names = result.topics.set_index("topic")["name"]
     return pd.DataFrame(
@@ -51,5 +52,8 @@ def minority_views(result: AnalysisResult) -> pd.DataFrame:
             "group_mean": flagged["mean"].to_numpy(),
             "above_overall_by": flagged["minority_gap"].to_numpy(),
             "respondents": flagged["n"].to_numpy(),
+            "direction": flagged["minority_direction"].to_numpy(),
+            "others_score": flagged["others_score"].to_numpy(),
+            "q_value": flagged["minority_q"].to_numpy(),
         }
     )

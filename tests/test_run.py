@@ -271,10 +271,12 @@ def test_the_result_follows_the_contract(sqlite_engine):
     assert result.method["combined_score"] == "(stakeholder_importance + business_significance) / 2"
     assert result.previous is not None and result.previous.data is previous
     assert result.previous.previous is None and result.previous.changes.empty
-    # a minority view the averaging hides: regulators on business ethics, one of their focus areas
+    # minority views the averaging hides, both ways: employees on health and safety (above the
+    # other groups), clients on emissions (below them)
     minority = result.groups[result.groups["minority"]]
-    assert ("regulators", "business_ethics") in set(zip(minority["group"], minority["topic"], strict=True))
-    assert (minority["minority_gap"] >= 0.5).all()
+    flagged = set(zip(minority["group"], minority["topic"], minority["minority_direction"], strict=True))
+    assert {("employees", "health_safety", "above"), ("clients", "emissions", "below")} <= flagged
+    assert (minority["minority_gap"].abs() >= 0.5).all() and (minority["minority_q"] <= 0.05).all()
 
 
 def test_the_analysis_needs_no_response_counts(sqlite_engine):
