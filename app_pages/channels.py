@@ -1,5 +1,5 @@
 """The stakeholder channel map and the group heatmap, with the agreement statistics and the
-minority views (groups that rate a topic far above the overall score)."""
+minority views (groups that rate a topic far above or below the other groups)."""
 
 import streamlit as st
 
@@ -54,7 +54,7 @@ if chosen:
         st.subheader("Minority views")
         minority = minority_views(result)
         if minority.empty:
-            st.caption("No group rates a topic far above the overall view.")
+            st.caption("No group rates a topic far above or below the other groups.")
         else:
             st.dataframe(
                 minority,

@@ -76,7 +76,7 @@ if chosen:
                     "Withheld", help=f"Fewer than {min_size} respondents: the mean is not shown"
                 ),
                 "minority": st.column_config.CheckboxColumn(
-                    "Minority view", help="Rates it far above the overall"
+                    "Minority view", help="Rates it far above or below the other groups"
                 ),
                 "weight": st.column_config.NumberColumn("Weight", format="%.0f%%"),
                 "n_dont_know": "Don't know",

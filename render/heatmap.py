@@ -39,9 +39,14 @@ def heatmap_frame(result: AnalysisResult, language: str = "en") -> pd.DataFrame:
     frame["suppressed"] = frame["suppressed"].astype(bool)
     frame["minority"] = frame["minority"].astype(bool) & ~frame["suppressed"]
     frame["cell_text"] = [
-        f"n={int(n)}" if s else number(m, 1) + (" \u25b2" if flag else "")
-        for m, n, s, flag in zip(
-            frame["mean"], frame["n"], frame["suppressed"], frame["minority"], strict=True
+        f"n={int(n)}" if s else number(m, 1) + ((" \u25bc" if way == "below" else " \u25b2") if flag else "")
+        for m, n, s, flag, way in zip(
+            frame["mean"],
+            frame["n"],
+            frame["suppressed"],
+            frame["minority"],
+            frame["minority_direction"],
+            strict=True,
         )
     ]
     frame["gap_text"] = frame["minority_gap"].map(signed)
@@ -52,7 +57,8 @@ def heatmap_chart(result: AnalysisResult, *, language: str = "en") -> alt.LayerC
     """Mean rating by group (columns) and topic (rows, in rank order).
 
     Grey cells are suppressed (fewer respondents than the minimum group size); outlined cells
-    with a triangle are minority flags: the group rates the topic far above the overall view.
+    with a triangle are minority flags: the group rates the topic far above (\u25b2) or below (\u25bc) the
+    other groups.
     """
     frame = heatmap_frame(result, language)
     data = result.data
@@ -152,8 +158,8 @@ def heatmap_chart(result: AnalysisResult, *, language: str = "en") -> alt.LayerC
         title=alt.Title(
             f"Mean rating by group {data.year}",
             subtitle=[
-                f"Grey cells: suppressed ({note}, n shown). Outlined \u25b2: the group rates the topic "
-                "far above the overall score.",
+                f"Grey cells: suppressed ({note}, n shown). Outlined \u25b2 / \u25bc: the group rates "
+                "the topic far above / below the other groups.",
             ],
         ),
         config=chart_config(language),

@@ -86,10 +86,17 @@ def group_mean_columns(result: AnalysisResult) -> tuple[pd.DataFrame, dict[str, 
             topic: (
                 f"suppressed (n={int(n)})"
                 if suppressed
-                else f"{number(mean)} (n={int(n)})" + (", rates it far higher" if minority else "")
+                else f"{number(mean)} (n={int(n)})"
+                + (f", rates it far {'lower' if direction == 'below' else 'higher'}" if minority else "")
             )
-            for topic, mean, n, suppressed, minority in zip(
-                part.index, part["mean"], part["n"], part["suppressed"], part["minority"], strict=True
+            for topic, mean, n, suppressed, minority, direction in zip(
+                part.index,
+                part["mean"],
+                part["n"],
+                part["suppressed"],
+                part["minority"],
+                part["minority_direction"],
+                strict=True,
             )
         }
         frame[column] = frame["topic"].map(texts).fillna("no ratings")

@@ -186,7 +186,8 @@ def groups_sheet(ws: Worksheet, result: AnalysisResult) -> None:
         ws,
         f"Mean rating by group {result.data.year}",
         f"Grey italic: suppressed, fewer than {min_size} respondents (n shown). Orange: the group rates the "
-        "topic far above the overall score (minority view). Management rates significance to the business.",
+        "topic far above or below the other groups (minority view). Management rates significance to "
+        "the business.",
     )
     topics = result.topics.sort_values("rank")
     groups = result.groups
