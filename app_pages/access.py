@@ -152,6 +152,12 @@ def plain_error(error: Exception) -> bool:
     """Show a failed run as a plain message (the details go to the server's log only)."""
     import logging
 
+    from survey.db import describe_database_error
+
     logging.getLogger("materiality.app").error("page failed", exc_info=error)
-    st.error("Something went wrong on this page. The details are in the server's log; try again.")
+    trouble = describe_database_error(error)
+    if trouble is not None:  # busy, full, read-only, unreachable: the committee's plain message
+        st.error(f"The database could not do this: {trouble}. Please try again in a minute.")
+    else:
+        st.error("Something went wrong on this page. The details are in the server's log; try again.")
     return True
