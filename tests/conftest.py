@@ -70,3 +70,19 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return load_catalog()
+
+
+_PROCESS_WORDS = ("AppTest", "subprocess", "Popen")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark `app` the tests of modules that drive the Streamlit app (AppTest) or start other
+    processes, so that the inner loop can leave them out (`-m "not slow and not browser and not app"`)."""
+    uses_processes: dict[Path, bool] = {}
+    for item in items:
+        path = Path(str(item.fspath))
+        if path not in uses_processes:
+            source = path.read_text(encoding="utf-8") if path.suffix == ".py" else ""
+            uses_processes[path] = any(word in source for word in _PROCESS_WORDS)
+        if uses_processes[path]:
+            item.add_marker(pytest.mark.app)
