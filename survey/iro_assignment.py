@@ -136,5 +136,5 @@ def assessments_with_register(*, session: Session) -> list[str]:
     rows = session.execute(
         select(Assessment.key).join(Iro, Iro.assessment_id == Assessment.id).distinct()
     ).all()
-    years = dict(session.execute(select(Assessment.key, Assessment.year)).tuples().all())
+    years = dict(session.execute(select(Assessment.key, Assessment.year)).all())
     return sorted((r[0] for r in rows), key=lambda k: (-years.get(k, 0), k))
