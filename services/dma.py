@@ -44,18 +44,7 @@ from survey.errors import StoreError
 from survey.iro_catalog import STANDARD_NAMES, standard_of
 from survey.iro_files import IroFileError, read_table
 
-EXPORT_COLUMNS = [
-    "iro",
-    "topic",
-    "sub_topic",
-    "type",
-    "status",
-    "value_chain",
-    "horizon",
-    "human_rights",
-    "description",
-    "owner",
-]
+EXPORT_COLUMNS = iro.REGISTER_COLUMNS  # the register's file layout is the stored one
 NEXT_STATE = {"draft": "rating", "rating": "calibration"}
 
 
@@ -94,7 +83,6 @@ def import_register(
             action=f"register imported from {name[:120]}",
             audit_action="iro.register.import",
             details=counts,
-            new_state=iro.state(session=session, assessment_key=assessment_key),
             actor=actor,
             reason=f"{counts['added']} added, {counts['updated']} updated",
         )
@@ -119,7 +107,6 @@ def save_register(*, engine: Engine, assessment_key: str, table: pd.DataFrame, a
                 action="register edited",
                 audit_action="iro.register.edit",
                 details=counts,
-                new_state=iro.state(session=session, assessment_key=assessment_key),
                 actor=actor,
                 reason=", ".join(f"{n} {what}" for what, n in counts.items()),
             )
@@ -172,7 +159,6 @@ def carry_forward(
             assessment_key=assessment_key,
             action=f"register carried forward from {source_key}",
             audit_action="iro.register.carry_forward",
-            new_state=iro.state(session=session, assessment_key=assessment_key),
             actor=actor,
             reason=f"{counts['added']} IROs copied without ratings; {len(present & set(source['iro']))} kept",
         )
@@ -206,7 +192,6 @@ def add_evidence(
             session=session,
             assessment_key=assessment_key,
             action=f"evidence for {iro_id}",
-            new_state=iro.state(session=session, assessment_key=assessment_key),
             actor=actor,
             reason=(filename or url)[:300],
             audit_action="iro.evidence.add",
@@ -318,7 +303,6 @@ def set_consensus(
             action=f"consensus {iro_id} {criterion} = {value if value is not None else 'removed'}",
             audit_action="dma.consensus.set",
             details={"iro": iro_id, "criterion": criterion, "value": value},
-            new_state=iro.state(session=session, assessment_key=assessment_key),
             actor=actor,
             reason=rationale.strip()[:2000],
         )
@@ -354,7 +338,6 @@ def set_thresholds(
             action=f"thresholds impact {impact} financial {financial}",
             audit_action="dma.thresholds.set",
             details={"impact": impact, "financial": financial, "after_ratings": record.after_ratings},
-            new_state=iro.state(session=session, assessment_key=assessment_key),
             actor=actor,
             reason=reason.strip(),
         )

@@ -98,16 +98,19 @@ def record_event(
     session: Session,
     assessment_key: str,
     action: str,
-    new_state: str,
     actor: str,
+    new_state: str | None = None,
     reason: str = "",
     audit_action: str = "dma.step",
     details: dict[str, Any] | None = None,
 ) -> DmaEvent:
-    """Log one workflow step with its actor and reason (`new_state` is the state after it), and
+    """Log one workflow step with its actor and reason (`new_state` is the state after it; by
+    default the state stays as it is), and
     append it to the audit trail as `audit_action` (``iro.rating.*`` needs the right to rate,
     every other action the right to change; :class:`survey.accounts_roles.AccessDenied`
     otherwise, and the caller's transaction rolls back)."""
+    if new_state is None:
+        new_state = state(session=session, assessment_key=assessment_key)
     if new_state not in STATES:
         raise StoreError(f"unknown state {new_state!r} (known: {', '.join(STATES)})")
     if len(reason) > 2000:
